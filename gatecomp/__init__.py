@@ -1,0 +1,1 @@
+"""gatecomp: compile trained logic networks to verified hardware."""
