@@ -1,0 +1,182 @@
+"""Numba kernels for the inherently sequential sweeps over an AIG in topological order.
+
+Each kernel takes plain arrays (``fanin0``, ``fanin1``, ``num_inputs``) so it can be cached by
+numba and reused by every pass. Wrappers with friendly signatures live in ``analysis``,
+``simulate`` and ``passes``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def levels_kernel(f0, f1, num_inputs):
+    """Logic level of every node: 0 for constants and inputs, 1 + max(fanins) for ANDs."""
+    first = 1 + num_inputs
+    lev = np.zeros(first + len(f0), dtype=np.int64)
+    for k in range(len(f0)):
+        a = lev[f0[k] >> 1]
+        b = lev[f1[k] >> 1]
+        lev[first + k] = (a if a > b else b) + 1
+    return lev
+
+
+@njit(cache=True)
+def reachable_kernel(f0, f1, num_inputs, outputs):
+    """Mask of nodes in the transitive fanin of ``outputs``."""
+    first = 1 + num_inputs
+    n = first + len(f0)
+    mark = np.zeros(n, dtype=np.bool_)
+    for o in outputs:
+        mark[o >> 1] = True
+    for v in range(n - 1, first - 1, -1):
+        if mark[v]:
+            k = v - first
+            mark[f0[k] >> 1] = True
+            mark[f1[k] >> 1] = True
+    return mark
+
+
+@njit(cache=True)
+def fanout_kernel(f0, f1, num_inputs, outputs):
+    """Number of references to every node (AND fanins plus primary outputs)."""
+    n = 1 + num_inputs + len(f0)
+    cnt = np.zeros(n, dtype=np.int64)
+    for k in range(len(f0)):
+        cnt[f0[k] >> 1] += 1
+        cnt[f1[k] >> 1] += 1
+    for o in outputs:
+        cnt[o >> 1] += 1
+    return cnt
+
+
+@njit(cache=True)
+def simulate_kernel(f0, f1, num_inputs, in_words):
+    """Bit-parallel simulation: ``in_words`` is (num_inputs, W) uint64; returns (nodes, W)."""
+    first = 1 + num_inputs
+    w = in_words.shape[1]
+    vals = np.empty((first + len(f0), w), dtype=np.uint64)
+    ones = np.uint64(0xFFFFFFFFFFFFFFFF)
+    zero = np.uint64(0)
+    for j in range(w):
+        vals[0, j] = zero
+    for i in range(num_inputs):
+        for j in range(w):
+            vals[1 + i, j] = in_words[i, j]
+    for k in range(len(f0)):
+        a = f0[k]
+        b = f1[k]
+        ma = ones if (a & 1) else zero
+        mb = ones if (b & 1) else zero
+        ra = a >> 1
+        rb = b >> 1
+        v = first + k
+        for j in range(w):
+            vals[v, j] = (vals[ra, j] ^ ma) & (vals[rb, j] ^ mb)
+    return vals
+
+
+@njit(cache=True)
+def _hash(a, b, mask):
+    h = (a * np.int64(0x9E3779B1) + b * np.int64(0x85EBCA77)) ^ (a >> 7)
+    return h & mask
+
+
+@njit(cache=True)
+def rebuild_kernel(f0, f1, num_inputs, outputs, repl):
+    """Re-create the AIG with constant folding, structural hashing and dead-gate removal.
+
+    ``repl[v]`` (a literal in old numbering, or -1) substitutes node ``v`` before rebuilding,
+    which is how sweeping passes merge equivalent nodes. Returns the new fanin arrays, the new
+    outputs and ``mp``: old node -> new literal (-1 where the node vanished).
+    """
+    first = 1 + num_inputs
+    n = first + len(f0)
+    # reachability through the substitution
+    mark = np.zeros(n, dtype=np.bool_)
+    for o in outputs:
+        mark[o >> 1] = True
+    for v in range(n - 1, first - 1, -1):
+        if mark[v]:
+            r = repl[v]
+            if r >= 0 and (r >> 1) != v:
+                mark[r >> 1] = True
+            else:
+                k = v - first
+                mark[f0[k] >> 1] = True
+                mark[f1[k] >> 1] = True
+    cap = 16
+    while cap < 2 * len(f0) + 16:
+        cap *= 2
+    hmask = cap - 1
+    hkey_a = np.full(cap, -1, dtype=np.int64)
+    hkey_b = np.zeros(cap, dtype=np.int64)
+    hval = np.zeros(cap, dtype=np.int64)
+    nf0 = np.empty(len(f0), dtype=np.int64)
+    nf1 = np.empty(len(f0), dtype=np.int64)
+    cnt = 0
+    mp = np.full(n, -1, dtype=np.int64)
+    mp[0] = 0
+    for i in range(num_inputs):
+        mp[1 + i] = 2 * (1 + i)
+    for v in range(first, n):
+        if not mark[v]:
+            continue
+        r = repl[v]
+        if r >= 0 and (r >> 1) != v:
+            mp[v] = mp[r >> 1] ^ (r & 1)
+            continue
+        k = v - first
+        a = mp[f0[k] >> 1] ^ (f0[k] & 1)
+        b = mp[f1[k] >> 1] ^ (f1[k] & 1)
+        if a < b:
+            a, b = b, a
+        if b == 0 or a == (b ^ 1):
+            mp[v] = 0
+        elif b == 1 or a == b:
+            mp[v] = a
+        else:
+            h = _hash(a, b, hmask)
+            while hkey_a[h] != -1 and not (hkey_a[h] == a and hkey_b[h] == b):
+                h = (h + 1) & hmask
+            if hkey_a[h] == -1:
+                hkey_a[h] = a
+                hkey_b[h] = b
+                hval[h] = first + cnt
+                nf0[cnt] = a
+                nf1[cnt] = b
+                cnt += 1
+            mp[v] = 2 * hval[h]
+    nout = np.empty(len(outputs), dtype=np.int64)
+    for i in range(len(outputs)):
+        o = outputs[i]
+        nout[i] = mp[o >> 1] ^ (o & 1)
+    return nf0[:cnt], nf1[:cnt], nout, mp
+
+
+@njit(cache=True)
+def compact_kernel(f0, f1, num_inputs, outputs):
+    """Drop ANDs that reach no output and renumber (no hashing: structure is kept)."""
+    first = 1 + num_inputs
+    n = first + len(f0)
+    mark = reachable_kernel(f0, f1, num_inputs, outputs)
+    mp = np.full(n, -1, dtype=np.int64)
+    for v in range(first):
+        mp[v] = 2 * v
+    nf0 = np.empty(len(f0), dtype=np.int64)
+    nf1 = np.empty(len(f0), dtype=np.int64)
+    cnt = 0
+    for v in range(first, n):
+        if mark[v]:
+            k = v - first
+            nf0[cnt] = mp[f0[k] >> 1] ^ (f0[k] & 1)
+            nf1[cnt] = mp[f1[k] >> 1] ^ (f1[k] & 1)
+            mp[v] = 2 * (first + cnt)
+            cnt += 1
+    nout = np.empty(len(outputs), dtype=np.int64)
+    for i in range(len(outputs)):
+        o = outputs[i]
+        nout[i] = mp[o >> 1] ^ (o & 1)
+    return nf0[:cnt], nf1[:cnt], nout, mp

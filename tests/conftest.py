@@ -1,0 +1,28 @@
+"""Shared fixtures: small random AIGs built through the builder."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gatecomp.aig import AIG, AIGBuilder
+
+
+def random_aig(num_inputs: int, num_gates: int, num_outputs: int, seed: int = 0) -> AIG:
+    """A random AIG with redundancy (constants, duplicates, dead gates) for passes to remove."""
+    rng = np.random.default_rng(seed)
+    b = AIGBuilder(num_inputs)
+    pool = [0, 1, *b.inputs().tolist()]
+    for _ in range(num_gates):
+        x, y = rng.choice(len(pool), size=2)
+        lx, ly = pool[x] ^ int(rng.integers(2)), pool[y] ^ int(rng.integers(2))
+        kind = rng.integers(3)
+        g = b.add_and(lx, ly) if kind == 0 else b.add_or(lx, ly) if kind == 1 else b.add_xor(lx, ly)
+        pool.append(g)
+    outs = [pool[-1 - int(k)] ^ int(rng.integers(2)) for k in rng.choice(num_gates, num_outputs)]
+    return b.build(outs)
+
+
+@pytest.fixture
+def small_aig() -> AIG:
+    return random_aig(8, 120, 6, seed=1)
