@@ -1,0 +1,1 @@
+"""Frontends: read trained networks and lower them, bit-exactly, to a LogicNet."""

@@ -1,0 +1,120 @@
+"""Word-level arithmetic in gates: compressor-tree popcounts, comparators, argmax.
+
+Popcounts are built as carry-save (Wallace) compressor trees of full adders followed by one
+short ripple adder, not as adder trees: it maps to markedly fewer LUTs and ABC does not recover
+one structure from the other. Every function works on a batch: ``lits`` of shape (k, n) builds
+k independent circuits with the same schedule, so GroupSum's ten popcounts cost one sweep of
+vectorised builder calls rather than a Python loop per full adder.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..aig import CONST0, AIGBuilder
+
+
+def full_adder(b: AIGBuilder, x: np.ndarray, y: np.ndarray, z: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Sum and carry of three literal arrays (element-wise)."""
+    xy = b.add_xor_vec(x, y)
+    total = b.add_xor_vec(xy, z)
+    carry = b.add_or_vec(b.add_and_vec(x, y), b.add_and_vec(z, xy))
+    return total, carry
+
+
+def half_adder(b: AIGBuilder, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sum and carry of two literal arrays (element-wise)."""
+    return b.add_xor_vec(x, y), b.add_and_vec(x, y)
+
+
+def popcount(b: AIGBuilder, lits: np.ndarray) -> np.ndarray:
+    """Number of true literals, as bits LSB first.
+
+    ``lits`` is (n,) or a batch (k, n); the result is (width,) or (k, width) with
+    ``width = n.bit_length()`` (at least 1).
+    """
+    lits = np.asarray(lits, dtype=np.int64)
+    single = lits.ndim == 1
+    batch = lits.reshape(1, -1) if single else lits
+    k, n = batch.shape
+    width = max(1, n.bit_length())
+    columns: list[np.ndarray] = [batch]
+    # Wallace rounds: every column of height >= 3 is compressed by full adders in parallel
+    while any(col.shape[1] > 2 for col in columns):
+        nxt: list[list[np.ndarray]] = [[] for _ in range(len(columns) + 1)]
+        for i, col in enumerate(columns):
+            h = col.shape[1]
+            triples = h // 3
+            if triples:
+                trio = col[:, : 3 * triples].reshape(k, triples, 3)
+                s, c = full_adder(b, trio[:, :, 0].ravel(), trio[:, :, 1].ravel(),
+                                  trio[:, :, 2].ravel())
+                nxt[i].append(s.reshape(k, triples))
+                nxt[i + 1].append(c.reshape(k, triples))
+            nxt[i].insert(0, col[:, 3 * triples:])
+        columns = [np.concatenate(parts, axis=1) if parts else np.zeros((k, 0), np.int64)
+                   for parts in nxt]
+    # final carry-propagate adder over columns of height <= 2
+    out = np.full((k, width), CONST0, dtype=np.int64)
+    carry: np.ndarray | None = None
+    for i in range(width):
+        col = columns[i] if i < len(columns) else np.zeros((k, 0), np.int64)
+        bits = [col[:, j] for j in range(col.shape[1])]
+        if carry is not None:
+            bits.append(carry)
+        if not bits:
+            carry = None
+            continue
+        if len(bits) == 1:
+            out[:, i], carry = bits[0], None
+        elif len(bits) == 2:
+            out[:, i], carry = half_adder(b, bits[0], bits[1])
+        else:
+            out[:, i], carry = full_adder(b, bits[0], bits[1], bits[2])
+    # anything at or beyond bit ``width`` is provably zero (the count is at most n)
+    return out[0] if single else out
+
+
+def greater_than(b: AIGBuilder, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Unsigned ``x > y`` for bit arrays (LSB first) of shape (width,) or (k, width)."""
+    x = np.atleast_2d(np.asarray(x, dtype=np.int64))
+    y = np.atleast_2d(np.asarray(y, dtype=np.int64))
+    gt = np.full(x.shape[0], CONST0, dtype=np.int64)
+    for i in range(x.shape[1]):
+        xi, yi = x[:, i], y[:, i]
+        differ_up = b.add_and_vec(xi, yi ^ 1)
+        equal = b.add_xor_vec(xi, yi) ^ 1
+        gt = b.add_or_vec(differ_up, b.add_and_vec(equal, gt))
+    return gt
+
+
+def argmax_first(b: AIGBuilder, words: list[np.ndarray]) -> np.ndarray:
+    """Index (bits LSB first) of the largest word; the first index wins ties.
+
+    A balanced tournament: each match keeps the left (lower-index) candidate unless the right
+    one is strictly greater, which is exactly ``torch.argmax``'s first-maximum rule.
+    """
+    k = len(words)
+    if k == 0:
+        raise ValueError("argmax of no words")
+    width = max(len(w) for w in words)
+    idx_width = max(1, (k - 1).bit_length())
+    vals = np.full((k, width), CONST0, dtype=np.int64)
+    for i, w in enumerate(words):
+        vals[i, : len(w)] = w
+    idx = ((np.arange(k)[:, None] >> np.arange(idx_width)) & 1).astype(np.int64)  # constants
+    while len(vals) > 1:
+        pairs = len(vals) // 2
+        left, right = vals[0: 2 * pairs: 2], vals[1: 2 * pairs: 2]
+        take = greater_than(b, right, left)
+        sel_v = np.repeat(take, width)
+        sel_i = np.repeat(take, idx_width)
+        new_vals = b.add_mux_vec(sel_v, right.ravel(), left.ravel()).reshape(pairs, width)
+        new_idx = b.add_mux_vec(sel_i, idx[1: 2 * pairs: 2].ravel(),
+                                idx[0: 2 * pairs: 2].ravel()).reshape(pairs, idx_width)
+        if len(vals) % 2:
+            new_vals = np.vstack([new_vals, vals[-1:]])
+            new_idx = np.vstack([new_idx, idx[-1:]])
+        vals, idx = new_vals, new_idx
+    return idx[0]
