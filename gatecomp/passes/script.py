@@ -1,0 +1,97 @@
+"""Optimization scripts: ``"cleanup,balance{levels=1},rewrite"`` parsed and run in order.
+
+Each step names a registered pass; ``{key=value,...}`` sets fields of its Params dataclass,
+converted to the field's type. Unknown passes or options fail with a message listing what
+exists, so a typo never silently skips a step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..aig import AIG
+from ..errors import GatecompError
+from .base import PassStats
+from .cleanup import CleanupParams, cleanup
+
+
+@dataclass(frozen=True)
+class RegisteredPass:
+    run: Callable[..., tuple[AIG, PassStats]]
+    params: type
+
+
+PASSES: dict[str, RegisteredPass] = {
+    "cleanup": RegisteredPass(cleanup, CleanupParams),
+}
+
+DEFAULT_SCRIPT = "cleanup"
+
+_STEP = re.compile(r"\s*([A-Za-z_][\w-]*)\s*(?:\{([^{}]*)\})?\s*")
+
+
+def parse_script(script: str) -> list[tuple[str, object]]:
+    """Split a script into (pass name, params instance) steps."""
+    steps: list[tuple[str, object]] = []
+    pos = 0
+    text = script.strip()
+    while pos < len(text):
+        m = _STEP.match(text, pos)
+        if not m or m.end() == pos:
+            raise GatecompError(f"cannot parse pass script at {text[pos:]!r}")
+        name, opts = m.group(1), m.group(2)
+        if name not in PASSES:
+            raise GatecompError(f"unknown pass {name!r}; available: {', '.join(sorted(PASSES))}")
+        steps.append((name, _make_params(name, PASSES[name].params, opts or "")))
+        pos = m.end()
+        if pos < len(text):
+            if text[pos] != ",":
+                raise GatecompError(f"expected ',' between passes at {text[pos:]!r}")
+            pos += 1
+    if not steps:
+        raise GatecompError("empty pass script")
+    return steps
+
+
+def _make_params(name: str, cls: type, opts: str) -> object:
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    values: dict[str, object] = {}
+    for item in filter(None, (s.strip() for s in opts.split(","))):
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if key not in fields:
+            known = ", ".join(fields) or "none"
+            raise GatecompError(f"pass {name!r} has no option {key!r} (options: {known})")
+        kind = fields[key].type if isinstance(fields[key].type, type) else str(fields[key].type)
+        raw = raw.strip() if sep else "true"
+        try:
+            if kind in (bool, "bool"):
+                if raw.lower() not in ("1", "0", "true", "false", "yes", "no"):
+                    raise ValueError(raw)
+                values[key] = raw.lower() in ("1", "true", "yes")
+            elif kind in (int, "int"):
+                values[key] = int(raw)
+            elif kind in (float, "float"):
+                values[key] = float(raw)
+            else:
+                values[key] = raw
+        except ValueError:
+            raise GatecompError(f"pass {name!r}: bad value {raw!r} for option {key!r}") from None
+    return cls(**values)
+
+
+def run_script(aig: AIG, script: str = DEFAULT_SCRIPT,
+               progress: Callable[[str], None] | None = None) -> tuple[AIG, list[PassStats]]:
+    """Run every step of ``script``; returns the final AIG and the stats of each step."""
+    all_stats: list[PassStats] = []
+    for name, params in parse_script(script):
+        aig, stats = PASSES[name].run(aig, params)
+        all_stats.append(stats)
+        if progress:
+            progress(f"{name}: {stats.ands_before} -> {stats.ands_after} ANDs, "
+                     f"{stats.levels_before} -> {stats.levels_after} levels "
+                     f"({stats.seconds:.2f} s)")
+    return aig, all_stats
