@@ -2,5 +2,7 @@
 
 from .base import PassStats
 from .cleanup import CleanupParams, cleanup
+from .pipeline import PipelineParams, PipelinePlan, plan_pipeline
 
-__all__ = ["CleanupParams", "PassStats", "cleanup"]
+__all__ = ["CleanupParams", "PassStats", "PipelineParams", "PipelinePlan", "cleanup",
+           "plan_pipeline"]

@@ -1,0 +1,5 @@
+"""``python -m gatecomp`` is the ``gatecomp`` command."""
+
+from .cli import main
+
+main()

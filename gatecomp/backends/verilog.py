@@ -1,0 +1,257 @@
+"""LogicNet -> Verilog text (through Amaranth and its bundled Yosys) and the JSON sidecar.
+
+The text starts with a header comment (module, source model, options, gatecomp version, latency,
+port map and the signal naming rule); the sidecar (``rtl/NAME.json``) carries the same facts
+for tools: port map, latency, clock/reset names and size statistics. Output is deterministic:
+the same net and options give byte-identical text.
+
+The conversion is ``amaranth.back.verilog.convert`` taken apart (RTLIL from Amaranth, then
+Amaranth's bundled Yosys) so that ``clk``/``rst`` are ports even of a combinational module and
+the superlinear ``opt_expr`` step can be skipped; it uses two Amaranth-internal names
+(``PortDirection``, ``find_yosys``), which is why pyproject pins amaranth below 0.6.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from importlib import metadata
+
+from amaranth._toolchain.yosys import find_yosys
+from amaranth.back import rtlil as _amaranth_rtlil
+from amaranth.hdl import ClockSignal, ResetSignal
+from amaranth.hdl._ir import PortDirection
+from amaranth.lib.wiring import In
+
+from ..aig import LogicNet
+from ..errors import GatecompError
+from ..passes.pipeline import PipelineParams, PipelinePlan, plan_pipeline
+from .amaranth import (
+    MAX_INPUT_BITS,
+    MAX_VECTOR_BITS,
+    RESERVED_PORTS,
+    LogicNetComponent,
+    build_component,
+    top_fragment,
+)
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*\Z")
+
+#: Verilog-2005 and SystemVerilog keywords a module or port may not be named
+_KEYWORDS = frozenset((
+    "always", "and", "assign", "automatic", "begin", "buf", "bufif0", "bufif1", "case", "casex",
+    "casez", "cell", "cmos", "config", "deassign", "default", "defparam", "design", "disable",
+    "edge", "else", "end", "endcase", "endconfig", "endfunction", "endgenerate", "endmodule",
+    "endprimitive", "endspecify", "endtable", "endtask", "event", "for", "force", "forever",
+    "fork", "function", "generate", "genvar", "highz0", "highz1", "if", "ifnone", "incdir",
+    "include", "initial", "inout", "input", "instance", "integer", "join", "large", "liblist",
+    "library", "localparam", "macromodule", "medium", "module", "nand", "negedge", "nmos", "nor",
+    "noshowcancelled", "not", "notif0", "notif1", "or", "output", "parameter", "pmos", "posedge",
+    "primitive", "pull0", "pull1", "pulldown", "pullup", "pulsestyle_ondetect",
+    "pulsestyle_onevent", "rcmos", "real", "realtime", "reg", "release", "repeat", "rnmos",
+    "rpmos", "rtran", "rtranif0", "rtranif1", "scalared", "showcancelled", "signed", "small",
+    "specify", "specparam", "strong0", "strong1", "supply0", "supply1", "table", "task", "time",
+    "tran", "tranif0", "tranif1", "tri", "tri0", "tri1", "triand", "trior", "trireg", "unsigned",
+    "use", "uwire", "vectored", "wait", "wand", "weak0", "weak1", "while", "wire", "wor", "xnor",
+    "xor", "bit", "byte", "logic", "int", "shortint", "longint", "class", "interface", "package",
+    "program", "typedef", "struct", "union", "enum",
+    # SystemVerilog-2017 (tools may read the file as SystemVerilog)
+    "alias", "always_comb", "always_ff", "always_latch", "assert", "assume", "before", "bind",
+    "bins", "binsof", "break", "chandle", "checker", "clocking", "const", "constraint", "context",
+    "continue", "cover", "covergroup", "coverpoint", "cross", "dist", "do", "endchecker",
+    "endclass", "endclocking", "endgroup", "endinterface", "endpackage", "endprogram",
+    "endproperty", "endsequence", "expect", "export", "extends", "extern", "final", "first_match",
+    "foreach", "forkjoin", "global", "iff", "ignore_bins", "illegal_bins", "implements", "implies",
+    "import", "inside", "interconnect", "intersect", "join_any", "join_none", "let", "local",
+    "matches", "modport", "nettype", "new", "null", "packed", "priority", "property", "protected",
+    "pure", "rand", "randc", "randcase", "randsequence", "ref", "restrict", "return", "sequence",
+    "soft", "solve", "static", "string", "strong", "super", "tagged", "this", "throughout",
+    "timeprecision", "timeunit", "type", "unique", "unique0", "until", "var", "virtual", "void",
+    "wait_order", "weak", "wildcard", "with", "within",
+))
+
+
+def gatecomp_version() -> str:
+    """``gatecomp.__version__`` if set, else the installed distribution's version, else 0.1.0."""
+    import gatecomp
+
+    version = getattr(gatecomp, "__version__", None)
+    if version:
+        return str(version)
+    try:
+        return metadata.version("gatecomp")
+    except metadata.PackageNotFoundError:
+        return "0.1.0"
+
+
+def verilog_identifier(name: str, what: str = "module name") -> str:
+    """Return ``name`` if it is a plain (unescaped) Verilog identifier, else raise.
+
+    Raises
+    ------
+    GatecompError
+        One line saying why ``name`` is not usable.
+    """
+    if not isinstance(name, str) or not _IDENTIFIER.match(name):
+        raise GatecompError(f"{what} {name!r} is not a Verilog identifier "
+                            "(letters, digits, '_' or '$', not starting with a digit or '$')")
+    if name in _KEYWORDS:
+        raise GatecompError(f"{what} {name!r} is a Verilog keyword")
+    if len(name) > 1024:
+        raise GatecompError(f"{what} is longer than 1024 characters")
+    return name
+
+
+def _check_ports(net: LogicNet) -> None:
+    for port in net.inputs:
+        verilog_identifier(port.name, "input port name")
+    if net.aig.num_inputs > MAX_INPUT_BITS:
+        raise GatecompError(f"{net.aig.num_inputs} input bits: Amaranth supports at most "
+                            f"{MAX_INPUT_BITS} input bits in one module")
+    seen = set()
+    for port in net.outputs:
+        hdl = verilog_identifier(f"out_{port.name}", "output port name")
+        if hdl in RESERVED_PORTS or hdl in seen:
+            raise GatecompError(f"output port {port.name!r} gives the HDL port {hdl!r}, "
+                                "which is already taken")
+        seen.add(hdl)
+
+
+def sidecar(comp: LogicNetComponent, name: str, source: str, options: dict) -> dict:
+    """The ``rtl/NAME.json`` dict for a built component (schema in the README)."""
+    net, plan = comp.net, comp.plan
+    fields, lsb = [], 0
+    for port in net.inputs:
+        fields.append({"name": port.name, "lsb": lsb, "width": port.width})
+        lsb += port.width
+    return {
+        "module": name,
+        "generator": f"gatecomp {gatecomp_version()}",
+        "source": source,
+        "options": options,
+        "latency": plan.latency,
+        "clock": "clk",
+        "reset": "rst",
+        "in_data": {"width": net.aig.num_inputs, "fields": fields},
+        "outputs": [{"port": hdl, "name": port, "width": width}
+                    for hdl, port, width in comp.output_port_names()],
+        "stats": {"ands": net.aig.num_ands, "levels": plan.depth,
+                  "registers": plan.num_registers},
+        "construction": comp.construction,
+    }
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _header(side: dict, plan: PipelinePlan) -> str:
+    lines = [
+        f"// {side['module']}: generated by {side['generator']}",
+        f"// source: {_one_line(side['source']) or '(not given)'}",
+        f"// options: {json.dumps(side['options'], sort_keys=True, default=str)}",
+        f"// latency: {side['latency']} (out_* and out_valid follow in_data/in_valid by "
+        f"{side['latency']} clock edges with out_ready=1; out_ready=0 holds the pipeline)",
+        f"// size: {side['stats']['ands']} ANDs, {side['stats']['levels']} levels, "
+        f"{side['stats']['registers']} pipeline register bits",
+        "// in_data: " + ", ".join(f"{f['name']} = in_data[{f['lsb'] + f['width'] - 1}:"
+                                   f"{f['lsb']}]" for f in side["in_data"]["fields"]),
+        "// outputs: " + ", ".join(f"{o['port']} = {o['name']} ({o['width']} "
+                                   f"bit{'s' if o['width'] != 1 else ''})"
+                                   for o in side["outputs"]),
+    ]
+    if side["construction"] == "level":
+        lines.append("// naming: l<k>[i] = the i-th AND node (ascending AIG node index, as in "
+                     "NAME.aig) of logic level k;")
+    else:
+        lines.append("// naming: l<k>_g<n> = AND node n (AIG node index, as in NAME.aig) at "
+                     "logic level k;")
+    lines.append("//   r<b>[i] = the i-th node (ascending) carried in pipeline register rank b; "
+                 "valid[b-1] = in_valid after b enabled edges;")
+    lines.append(f"//   vectors over {MAX_VECTOR_BITS} bits are split: l<k>_<j> / r<b>_<j> hold "
+                 f"bits [{MAX_VECTOR_BITS}*j, {MAX_VECTOR_BITS}*(j+1)) of l<k> / r<b>")
+    if plan.latency:
+        per_rank = ", ".join(f"r{b}: {n}" for b, n in
+                             enumerate(plan.stats["registers_per_rank"], start=1))
+        lines.append(f"//   stages: {plan.levels_per_stage} levels each; register bits per rank: "
+                     f"{per_rank}")
+    return "\n".join(lines) + "\n"
+
+
+def emit_verilog(net: LogicNet, name: str, pipeline: PipelineParams | None = None,
+                 source: str = "", options: dict | None = None,
+                 construction: str = "level") -> tuple[str, dict]:
+    """Generate the Verilog module ``name`` for ``net`` and its JSON sidecar.
+
+    Parameters
+    ----------
+    net:
+        The (optimized) network.
+    name:
+        Module name; must be a plain Verilog identifier.
+    pipeline:
+        Stage assignment options; ``None`` means combinational (latency 0).
+    source:
+        The model path or a description, recorded in the header and the sidecar.
+    options:
+        The compile options, recorded verbatim (JSON-serialisable).
+    construction:
+        ``"level"`` (default; scales to millions of gates), ``"gate"`` (a signal and a
+        statement per AND; readable, small nets only) or ``"wires"`` (see the backend).
+
+    Returns
+    -------
+    (str, dict)
+        The Verilog text and the sidecar dict.
+
+    Raises
+    ------
+    GatecompError
+        If ``name`` or a port name cannot be a Verilog identifier.
+    """
+    verilog_identifier(name)
+    _check_ports(net)
+    options = dict(options or {})
+    plan = plan_pipeline(net.aig, pipeline or PipelineParams())
+    comp = build_component(net, plan, construction)
+    side = sidecar(comp, name, source, options)
+    text = convert(comp, name)
+    return _header(side, plan) + text, side
+
+
+def rtlil_text(comp: LogicNetComponent, name: str, fragment=None) -> str:
+    """Amaranth -> RTLIL for one component, with the contract's port names (clk/rst included).
+
+    ``fragment`` is ``top_fragment(comp)`` when the caller already elaborated it.
+    """
+    fragment = fragment if fragment is not None else top_fragment(comp)
+    inp, out = PortDirection.Input, PortDirection.Output
+    ports = {"clk": (ClockSignal("sync"), inp), "rst": (ResetSignal("sync"), inp)}
+    for port_name, member in comp.signature.members.items():
+        ports[port_name] = (getattr(comp, port_name), inp if member.flow == In else out)
+    text, _ = _amaranth_rtlil.convert_fragment(fragment, ports, name, emit_src=False)
+    return text
+
+
+def rtlil_to_verilog(text: str) -> str:
+    """RTLIL -> Verilog with Amaranth's Yosys, as ``amaranth.back.verilog`` does, minus one step.
+
+    Amaranth's script runs ``proc`` with its final ``opt_expr``; on wide level vectors that
+    step is superlinear (8 of 11 s at 200k gates, minutes at 1M) and only rewrites
+    ``x ^ const`` into scattered ``~`` assignments, so it is skipped (``proc -noopt``).
+    """
+    yosys = find_yosys(lambda ver: ver >= (0, 40))
+    attrs = "-remove generator -remove top -remove src -remove amaranth.hierarchy " \
+            "-remove amaranth.decoding"
+    script = [f"read_rtlil <<rtlil\n{text}\nrtlil",
+              "proc -nomux -norom -noopt",
+              "memory_collect",
+              f"attrmap {attrs}",
+              f"attrmap -modattr {attrs}",
+              "write_verilog -norename"]
+    return yosys.run(["-q", "-"], "\n".join(script), ignore_warnings=True)
+
+
+def convert(comp: LogicNetComponent, name: str) -> str:
+    """Amaranth -> Verilog for one component with the contract's port names."""
+    return rtlil_to_verilog(rtlil_text(comp, name))

@@ -1,0 +1,175 @@
+"""``gatecomp.compile``: checkpoint -> LogicNet -> optimized AIG -> Verilog + testbench + report.
+
+The orchestration only: each step lives in its own package. Every compile checks the IR against
+the PyTorch reference on the model's held-out vectors and the optimized AIG against the
+unoptimized one before anything is written, and writes the build directory atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .aig import LogicNet, depth, write_aiger
+from .errors import GatecompError
+from .outdir import atomic_directory, check_writable
+from .passes.script import DEFAULT_SCRIPT, run_script
+from .verify.abc_cec import abc_cec
+from .verify.ir_check import compare_with_reference, simulate_equivalence
+
+Progress = Callable[[str], None]
+
+#: above this many ANDs the ABC proof is skipped by default (simulation still runs)
+PROVE_LIMIT = 200_000
+
+
+@dataclass
+class CompileOptions:
+    """What ``gatecomp compile`` accepts; every field has a CLI flag of the same name."""
+
+    name: str | None = None
+    pipeline_stages: int | None = None
+    levels_per_stage: int | None = None
+    script: str = DEFAULT_SCRIPT
+    inputs: Path | None = None
+    max_vectors: int | None = None
+    prove: bool | None = None  # None: prove with ABC when installed and the net is small enough
+    force: bool = False
+
+
+@dataclass
+class CompileResult:
+    out_dir: Path
+    report: dict = field(default_factory=dict)
+
+
+def _timed(progress: Progress, label: str):
+    start = time.perf_counter()
+
+    def done(detail: str = "") -> float:
+        sec = time.perf_counter() - start
+        progress(f"{label}{': ' + detail if detail else ''} ({sec:.2f} s)")
+        return sec
+
+    return done
+
+
+def compile_model(model_path: str | Path, out_dir: str | Path,
+                  options: CompileOptions | None = None,
+                  progress: Progress | None = None) -> CompileResult:
+    """Compile a trained network into ``out_dir`` (see the README for the layout)."""
+    from .backends.verilog import emit_verilog
+    from .frontends.dlgn import load_dlgn, lower_dlgn, reference_outputs
+    from .passes.pipeline import PipelineParams
+    from .vectors import model_vectors
+    from .verify.rtl_sim import write_sim_dir
+
+    opts = options or CompileOptions()
+    say = progress or (lambda _msg: None)
+    out_dir = Path(out_dir)
+    check_writable(out_dir, opts.force)
+    name = opts.name or _default_name(out_dir)
+    if opts.pipeline_stages is not None and opts.levels_per_stage is not None:
+        raise GatecompError("give either --pipeline-stages or --levels-per-stage, not both")
+    timings: dict[str, float] = {}
+
+    done = _timed(say, "load")
+    model = load_dlgn(model_path)
+    timings["load"] = done(f"{model.format} model from {model_path}")
+
+    done = _timed(say, "lower")
+    raw = lower_dlgn(model)
+    timings["lower"] = done(f"{raw.aig.num_ands} ANDs, {depth(raw.aig)} levels")
+
+    done = _timed(say, "optimize")
+    aig, pass_stats = run_script(raw.aig, opts.script, progress=lambda m: say("  " + m))
+    net = raw.with_aig(aig)
+    timings["optimize"] = done(f"{raw.aig.num_ands} -> {aig.num_ands} ANDs")
+
+    done = _timed(say, "check IR vs PyTorch")
+    vec = model_vectors(model, opts.inputs, opts.max_vectors)
+    expected = reference_outputs(model, vec.bits)
+    for label, candidate in (("lowered", raw), ("optimized", net)):
+        cmp = compare_with_reference(candidate, vec.bits, expected)
+        if not cmp.ok:
+            raise GatecompError(
+                f"internal error: the {label} IR differs from the PyTorch reference on "
+                f"{cmp.mismatching_vectors} of {cmp.vectors} vectors (first: {cmp.first[0]})")
+    equiv = simulate_equivalence(raw.aig, aig, extra=vec.bits)
+    if not equiv.equal:
+        raise GatecompError(f"internal error: optimization changed output "
+                            f"{aig.output_names[equiv.first_output]} (simulation)")
+    timings["check"] = done(f"{len(vec.bits)} {vec.description} vectors, 0 mismatches")
+
+    proof = None
+    if opts.prove or (opts.prove is None and raw.aig.num_ands <= PROVE_LIMIT):
+        done = _timed(say, "prove optimized == lowered")
+        proof = abc_cec(raw.aig, aig)
+        if proof.equivalent is False:
+            raise GatecompError("internal error: ABC cec says optimization changed the function")
+        timings["prove"] = done(proof.message)
+
+    done = _timed(say, "emit Verilog")
+    pipeline = PipelineParams(stages=opts.pipeline_stages, levels_per_stage=opts.levels_per_stage)
+    options_record = {"script": opts.script, "pipeline_stages": opts.pipeline_stages,
+                      "levels_per_stage": opts.levels_per_stage}
+    verilog, sidecar = emit_verilog(net, name, pipeline, source=str(model_path),
+                                    options=options_record)
+    timings["emit"] = done(f"{len(verilog) / 1e6:.1f} MB, latency {sidecar['latency']}")
+
+    report = _report(model, raw, net, pass_stats, vec, expected, cmp.outputs["pred"], sidecar,
+                     proof, equiv, timings, options_record, str(model_path))
+    with atomic_directory(out_dir, opts.force) as tmp:
+        (tmp / "rtl").mkdir()
+        (tmp / "rtl" / f"{name}.v").write_text(verilog)
+        (tmp / "rtl" / f"{name}.json").write_text(json.dumps(sidecar, indent=2) + "\n")
+        write_aiger(net.aig, tmp / f"{name}.aig", comment=f"gatecomp: {model_path}")
+        write_sim_dir(tmp / "sim", name, sidecar, vec.bits, expected)
+        np.save(tmp / "sim" / "labels.npy", vec.labels if vec.labels is not None
+                else np.full(len(vec.bits), -1))
+        (tmp / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    say(f"wrote {out_dir}")
+    return CompileResult(out_dir, report)
+
+
+def _default_name(out_dir: Path) -> str:
+    stem = "".join(c if c.isalnum() or c == "_" else "_" for c in out_dir.name) or "net"
+    return stem if not stem[0].isdigit() else f"net_{stem}"
+
+
+def _accuracy(pred: np.ndarray, labels: np.ndarray | None) -> float | None:
+    if labels is None or not len(labels):
+        return None
+    return float(np.mean(np.asarray(pred) == labels))
+
+
+def _report(model, raw: LogicNet, net: LogicNet, pass_stats, vec, expected, ir_pred, sidecar,
+            proof, equiv, timings, options_record, source) -> dict:
+    return {
+        "source": source,
+        "format": model.format,
+        "options": options_record,
+        "network": raw.meta,
+        "gates": {
+            "trained_logic_gates": int(raw.meta.get("logic_gates", 0)),
+            "ands_lowered": raw.aig.num_ands,
+            "ands_optimized": net.aig.num_ands,
+            "levels_lowered": depth(raw.aig),
+            "levels_optimized": depth(net.aig),
+        },
+        "passes": [s.as_dict() for s in pass_stats],
+        "pipeline": {"latency": sidecar["latency"], "registers": sidecar["stats"].get("registers")},
+        "vectors": {"count": len(vec.bits), "kind": vec.description},
+        "accuracy": {"reference": _accuracy(expected["pred"], vec.labels),
+                     "ir": _accuracy(ir_pred, vec.labels)},
+        "checks": {"ir_vs_reference_mismatches": 0,
+                   "simulation_equivalence_patterns": equiv.patterns,
+                   "abc_cec": None if proof is None else asdict(proof)},
+        "timings_s": {k: round(v, 3) for k, v in timings.items()},
+    }
+

@@ -1,0 +1,319 @@
+"""Checkpoint formats for DLGNs: reading each into one neutral description, writing ours.
+
+Readers turn a loaded object into a :class:`ParsedNet` (per layer: weights, wiring, in_dim) and
+do not validate beyond what they need to find the layers; :mod:`gatecomp.frontends.dlgn` checks
+shapes, ranges and values once for all formats. Supported:
+
+``gatecomp.dlgn``
+    Our format: ``torch.save`` of a plain dict ``{"format": "gatecomp.dlgn", "version": 1,
+    "layers": [{"type": "logic", "in_dim", "out_dim", "parametrization"}, ...,
+    {"type": "groupsum", "k", "tau"}], "state_dict": {"<i>.weights", "<i>.indices"},
+    "encoding": {...} | None, "dataset": {...} | None, "metrics": {...}, ...}``
+    (``<i>`` = position in ``layers``). Written by :func:`save_dlgn`.
+``difflogic.pickle``
+    A whole pickled ``nn.Sequential`` of ``Flatten`` / difflogic ``LogicLayer`` / ``GroupSum``
+    (read through :mod:`gatecomp.frontends.difflogic_shim`), or an in-memory module of those or
+    of our :mod:`gatecomp.nn` layers (format ``module``).
+``difflogic.state_dict``
+    ``{"<prefix>weights": (out, 16), "<prefix>indices": (2, out)}`` per layer; the wiring may
+    instead be passed separately (difflogic does not store it in its state_dict).
+``torchlogix.state_dict``
+    ``{"<prefix>weight": (out, 16) raw or (out, 4) light,
+    "<prefix>connections.indices": (2, out)}``. (out, 4) weights are read as the light
+    parametrisation (gate = ``weight > 0`` per truth-table entry); torchlogix's Walsh
+    parametrisation has the same shape and cannot be told apart: it is not supported.
+
+A state_dict may be wrapped as ``{"state_dict" | "model_state_dict": sd, "num_classes" | "k",
+"tau", "input_width"}``; state_dicts carry no GroupSum, so ``num_classes`` comes from the wrapper
+or the caller.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from ..errors import GatecompError
+from ..nn import GroupSum, LogicLayer, ThermometerEncoding
+from . import difflogic_shim
+
+FORMAT = "gatecomp.dlgn"
+VERSION = 1
+SUPPORTED_FORMATS = ("gatecomp.dlgn", "difflogic.pickle", "difflogic.state_dict",
+                     "torchlogix.state_dict", "module")
+SUPPORTED_LAYERS = ("torch.nn.Flatten", "difflogic LogicLayer", "difflogic GroupSum",
+                    "gatecomp.nn.LogicLayer", "gatecomp.nn.GroupSum")
+
+
+@dataclass
+class ParsedLogic:
+    """One logic layer as found in a checkpoint (unvalidated)."""
+
+    name: str
+    weights: torch.Tensor
+    indices: torch.Tensor | None
+    in_dim: int | None = None
+    parametrization: str | None = None  # None: infer from the weight shape
+
+
+@dataclass
+class ParsedNet:
+    """A DLGN as found in a checkpoint (unvalidated)."""
+
+    format: str
+    logic: list[ParsedLogic]
+    k: int | None = None
+    tau: float | None = None
+    input_width: int | None = None
+    encoding: dict | None = None
+    extra: dict = field(default_factory=dict)  # dataset, metrics, training, ...
+
+
+# -- loading a file ------------------------------------------------------------------------
+def load_file(path: str | Path) -> object:
+    """``torch.load`` with ``weights_only=True`` and the difflogic allow-list, errors mapped."""
+    path = Path(path)
+    if not path.exists():
+        raise GatecompError(f"model file not found: {path}")
+    if not path.is_file():
+        raise GatecompError(f"model path is not a file: {path}")
+    safe = [*difflogic_shim.SAFE_GLOBALS, LogicLayer, GroupSum]
+    try:
+        with torch.serialization.safe_globals(safe):
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - every failure becomes one readable line
+        msg = str(exc)
+        m = re.search(r"Unsupported global: GLOBAL (\S+)", msg)
+        if m:
+            raise GatecompError(
+                f"{path}: unsupported layer or object type {m.group(1)} in pickled model "
+                f"(supported layers: {', '.join(SUPPORTED_LAYERS)})") from None
+        first = msg.strip().splitlines()[0] if msg.strip() else type(exc).__name__
+        raise GatecompError(f"{path}: not a readable PyTorch checkpoint or corrupt file "
+                            f"({type(exc).__name__}: {first[:160]})") from None
+
+
+# -- dispatch ------------------------------------------------------------------------------
+def parse(obj: object, source: str) -> ParsedNet:
+    """Recognise the format of a loaded object and read its layers."""
+    if isinstance(obj, nn.Module):
+        return parse_module(obj)
+    if isinstance(obj, (list, tuple)) and obj and all(isinstance(m, nn.Module) for m in obj):
+        return parse_module(nn.Sequential(*obj))
+    if isinstance(obj, dict):
+        fmt = obj.get("format")
+        if isinstance(fmt, str):
+            if fmt == FORMAT:
+                return parse_ours(obj, source)
+            raise GatecompError(f"{source}: unknown checkpoint format {fmt!r} "
+                                f"(supported: {', '.join(SUPPORTED_FORMATS)})")
+        for key in ("state_dict", "model_state_dict"):
+            if isinstance(obj.get(key), dict):
+                net = parse_state_dict(obj[key], source)
+                _apply_wrapper(net, obj, source)
+                return net
+        if obj and all(isinstance(v, torch.Tensor) for v in obj.values()):
+            return parse_state_dict(obj, source)
+    raise GatecompError(f"{source}: unknown checkpoint format ({type(obj).__name__}); "
+                        f"supported: {', '.join(SUPPORTED_FORMATS)}")
+
+
+def _apply_wrapper(net: ParsedNet, wrapper: dict, source: str) -> None:
+    k = wrapper.get("num_classes", wrapper.get("k"))
+    tau = wrapper.get("tau")
+    width = wrapper.get("input_width")
+    try:
+        net.k = None if k is None else int(k)
+        net.tau = None if tau is None else float(tau)
+        net.input_width = None if width is None else int(width)
+    except (TypeError, ValueError):
+        raise GatecompError(f"{source}: num_classes/tau/input_width must be numbers") from None
+
+
+# -- in-memory / pickled modules -----------------------------------------------------------
+def _flatten_modules(module: nn.Module) -> list[nn.Module]:
+    if isinstance(module, nn.Sequential):
+        return [m for child in module for m in _flatten_modules(child)]
+    return [module]
+
+
+def parse_module(module: nn.Module) -> ParsedNet:
+    """Read an ``nn.Sequential`` (possibly nested) of supported layers."""
+    mods = _flatten_modules(module)
+    shim = any(isinstance(m, (difflogic_shim.LogicLayer, difflogic_shim.GroupSum)) for m in mods)
+    net = ParsedNet("difflogic.pickle" if shim else "module", [])
+    for pos, m in enumerate(mods):
+        where = f"module {pos} ({type(m).__name__})"
+        if net.k is not None and not isinstance(m, nn.Flatten):
+            raise GatecompError(f"{where} follows the GroupSum; GroupSum must be the last layer")
+        if isinstance(m, nn.Flatten):
+            if net.logic:
+                raise GatecompError(f"{where}: Flatten is only supported before the logic layers")
+        elif isinstance(m, LogicLayer):
+            net.logic.append(ParsedLogic(where, m.weights.detach(), m.indices.detach(),
+                                         m.in_dim, m.parametrization))
+        elif isinstance(m, difflogic_shim.LogicLayer):
+            idx = getattr(m, "indices", None)
+            weights = getattr(m, "weights", None)
+            if not isinstance(weights, torch.Tensor):
+                raise GatecompError(f"{where}: difflogic LogicLayer has no 'weights' tensor")
+            net.logic.append(ParsedLogic(where, weights.detach(), _stack_indices(idx, where),
+                                         _int_attr(m, "in_dim", where), "raw"))
+        elif isinstance(m, (GroupSum, difflogic_shim.GroupSum)):
+            net.k = _int_attr(m, "k", where)
+            net.tau = float(getattr(m, "tau", 1.0))
+        else:
+            cls = f"{type(m).__module__}.{type(m).__qualname__}"
+            raise GatecompError(f"{where}: unsupported layer type {cls} "
+                                f"(supported: {', '.join(SUPPORTED_LAYERS)})")
+    return net
+
+
+def _int_attr(m: nn.Module, name: str, where: str) -> int | None:
+    v = getattr(m, name, None)
+    if v is None:
+        return None
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        raise GatecompError(f"{where}: attribute {name}={v!r} is not an integer") from None
+
+
+def _stack_indices(idx: object, where: str) -> torch.Tensor:
+    """difflogic keeps the wiring as a tuple ``(a, b)``; accept that or a (2, out) tensor."""
+    if isinstance(idx, torch.Tensor):
+        return idx
+    if (isinstance(idx, (tuple, list)) and len(idx) == 2
+            and all(isinstance(t, torch.Tensor) for t in idx)):
+        a, b = idx
+        if a.shape != b.shape or a.ndim != 1:
+            raise GatecompError(f"{where}: wiring tensors have shapes {tuple(a.shape)} and "
+                                f"{tuple(b.shape)}, expected two equal (out,) vectors")
+        return torch.stack([a, b])
+    raise GatecompError(f"{where}: missing or malformed wiring 'indices' "
+                        "(expected a tuple of two index tensors)")
+
+
+# -- state dicts -----------------------------------------------------------------------------
+def _natural_key(prefix: str) -> list:
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", prefix)]
+
+
+def parse_state_dict(sd: dict, source: str) -> ParsedNet:
+    """Read a difflogic or torchlogix state_dict (wiring may be missing: given separately)."""
+    bad = [k for k, v in sd.items() if not isinstance(v, torch.Tensor)]
+    if bad:
+        raise GatecompError(f"{source}: state_dict entry {bad[0]!r} is not a tensor")
+    keys = list(sd)
+    torchlogix = [k[: -len("weight")] for k in keys
+                  if k.endswith("weight") and not k.endswith("connections.weight")
+                  and (k == "weight" or k.endswith(".weight"))]
+    difflogic = [k[: -len("weights")] for k in keys
+                 if (k == "weights" or k.endswith(".weights"))
+                 and not k.endswith("connections.weights")]
+    learnable = [k for k in keys if k.endswith("connections.weights")]
+    if learnable:
+        raise GatecompError(f"{source}: learnable connections ({learnable[0]}) are not supported; "
+                            "export fixed wiring (connections.indices)")
+    if difflogic and not torchlogix:
+        fmt, prefixes, wkey, ikey = "difflogic.state_dict", difflogic, "weights", "indices"
+    elif torchlogix and not difflogic:
+        fmt, prefixes, wkey, ikey = ("torchlogix.state_dict", torchlogix, "weight",
+                                     "connections.indices")
+    else:
+        raise GatecompError(
+            f"{source}: state_dict is neither a difflogic ('<i>.weights') nor a torchlogix "
+            f"('<i>.weight' + '<i>.connections.indices') layout (keys: {', '.join(keys[:6])})")
+    net = ParsedNet(fmt, [])
+    for p in sorted(prefixes, key=_natural_key):
+        idx = sd.get(p + ikey)
+        if idx is None and fmt == "difflogic.state_dict":
+            a, b = sd.get(p + "indices.0"), sd.get(p + "indices.1")
+            idx = torch.stack([a, b]) if a is not None and b is not None else None
+        if idx is None and fmt == "torchlogix.state_dict":
+            idx = sd.get(p + "indices")
+        net.logic.append(ParsedLogic(f"layer '{p.rstrip('.') or '<root>'}'", sd[p + wkey], idx))
+    return net
+
+
+# -- ours ------------------------------------------------------------------------------------
+def parse_ours(ckpt: dict, source: str) -> ParsedNet:
+    """Read a ``gatecomp.dlgn`` checkpoint dict."""
+    version = ckpt.get("version")
+    if version != VERSION:
+        raise GatecompError(f"{source}: unsupported {FORMAT} version {version!r} "
+                            f"(this gatecomp reads version {VERSION})")
+    layers, sd = ckpt.get("layers"), ckpt.get("state_dict")
+    if not isinstance(layers, list) or not isinstance(sd, dict):
+        raise GatecompError(f"{source}: {FORMAT} checkpoint lacks 'layers' list or "
+                            "'state_dict' dict")
+    net = ParsedNet(FORMAT, [], encoding=ckpt.get("encoding"),
+                    extra={k: ckpt[k] for k in ("dataset", "metrics", "training") if k in ckpt})
+    for i, spec in enumerate(layers):
+        kind = spec.get("type") if isinstance(spec, dict) else None
+        where = f"layer {i} ({kind})"
+        if net.k is not None:
+            raise GatecompError(f"{where} follows the GroupSum; GroupSum must be the last layer")
+        if kind == "logic":
+            w = sd.get(f"{i}.weights")
+            if w is None:
+                raise GatecompError(f"{source}: {where}: state_dict lacks '{i}.weights'")
+            try:
+                in_dim = int(spec["in_dim"])
+                out_dim = int(spec["out_dim"])
+            except (KeyError, TypeError, ValueError):
+                raise GatecompError(
+                    f"{source}: {where}: needs integer in_dim and out_dim") from None
+            if w.ndim < 1 or w.shape[0] != out_dim:
+                raise GatecompError(f"{source}: {where}: weights have shape {tuple(w.shape)} "
+                                    f"but out_dim is {out_dim}")
+            net.logic.append(ParsedLogic(where, w, sd.get(f"{i}.indices"), in_dim,
+                                         spec.get("parametrization", "raw")))
+        elif kind == "groupsum":
+            try:
+                net.k, net.tau = int(spec["k"]), float(spec.get("tau", 1.0))
+            except (KeyError, TypeError, ValueError):
+                raise GatecompError(f"{source}: {where}: needs integer k and number tau") from None
+        else:
+            raise GatecompError(f"{source}: layer {i}: unsupported layer type {kind!r} "
+                                "(supported: 'logic', 'groupsum')")
+    if net.logic:
+        net.input_width = net.logic[0].in_dim
+    return net
+
+
+def dlgn_checkpoint(module: nn.Sequential, *, encoding: ThermometerEncoding | dict | None = None,
+                    dataset: dict | None = None, metrics: dict | None = None,
+                    **extra: object) -> dict:
+    """Our checkpoint dict for an ``nn.Sequential`` of :class:`LogicLayer` s and a GroupSum.
+
+    Everything is plain data + tensors, so ``torch.load(weights_only=True)`` reads it.
+    """
+    layers, sd = [], {}
+    mods = _flatten_modules(module)
+    for i, m in enumerate(mods):
+        if isinstance(m, LogicLayer):
+            layers.append({"type": "logic", "in_dim": m.in_dim, "out_dim": m.out_dim,
+                           "parametrization": m.parametrization})
+            sd[f"{i}.weights"] = m.weights.detach().cpu().clone().contiguous()
+            sd[f"{i}.indices"] = m.indices.detach().cpu().clone().contiguous()
+        elif isinstance(m, GroupSum):
+            layers.append({"type": "groupsum", "k": m.k, "tau": m.tau})
+        else:
+            raise ValueError(f"cannot save layer {type(m).__name__} in {FORMAT} format")
+    if isinstance(encoding, ThermometerEncoding):
+        encoding = encoding.to_dict()
+    return {"format": FORMAT, "version": VERSION, "layers": layers, "state_dict": sd,
+            "encoding": encoding, "dataset": dataset, "metrics": metrics or {}, **extra}
+
+
+def save_dlgn(path: str | Path, module: nn.Sequential, **kwargs: object) -> Path:
+    """Write :func:`dlgn_checkpoint` to ``path`` with ``torch.save``; returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(dlgn_checkpoint(module, **kwargs), path)
+    return path

@@ -1,0 +1,23 @@
+"""Our trainable PyTorch layers; their eval-mode forward is the bit-exact reference.
+
+``LogicLayer`` (two-input logic gates, difflogic semantics, raw or light parametrisation),
+``GroupSum`` (per-class block sums) and the input binarisation (``ThermometerEncoding``).
+"""
+
+from .datasets import DIGITS_SPLIT, load_split
+from .encoding import DIGITS_THRESHOLDS, ThermometerEncoding, digits_encoding
+from .group_sum import GroupSum
+from .logic_layer import (
+    GATE_NAMES,
+    TRUTH_TABLES,
+    LogicLayer,
+    random_connections,
+    truth_tables_to_ids,
+    unique_connections,
+)
+
+__all__ = [
+    "DIGITS_SPLIT", "DIGITS_THRESHOLDS", "GATE_NAMES", "GroupSum", "LogicLayer",
+    "TRUTH_TABLES", "ThermometerEncoding", "digits_encoding", "load_split",
+    "random_connections", "truth_tables_to_ids", "unique_connections",
+]

@@ -1,0 +1,87 @@
+"""Input binarisation: thermometer coding of real-valued features into the DLGN's input bits.
+
+A logic network reads bits. :class:`ThermometerEncoding` turns ``F`` features into ``F * T``
+bits with ``T`` fixed, increasing thresholds: ``bit = feature > threshold``.
+
+Bit order (feature-major): bit ``f * T + t`` is ``x[:, f] > thresholds[t]``, so the ``T`` bits
+of feature 0 come first (a unary "thermometer": bit t set implies bits 0..t-1 set). The encoding
+is stored in checkpoints as a plain dict (:meth:`ThermometerEncoding.to_dict`) so test vectors
+can be re-created from the raw data without the training script.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Thresholds for scikit-learn's 8x8 digits (pixel values 0..16): three bits per pixel.
+DIGITS_THRESHOLDS: tuple[float, ...] = (2.0, 6.0, 10.0)
+DIGITS_FEATURES = 64
+
+
+@dataclass(frozen=True)
+class ThermometerEncoding:
+    """Fixed-threshold thermometer code of ``num_features`` features.
+
+    Parameters
+    ----------
+    thresholds:
+        Strictly increasing thresholds; bit ``t`` of a feature is ``value > thresholds[t]``.
+    num_features:
+        Number of input features ``F``; the code has ``F * len(thresholds)`` bits.
+    """
+
+    thresholds: tuple[float, ...]
+    num_features: int
+
+    def __post_init__(self) -> None:
+        th = tuple(float(t) for t in self.thresholds)
+        object.__setattr__(self, "thresholds", th)
+        if not th or any(not np.isfinite(t) for t in th):
+            raise ValueError("thermometer thresholds must be a non-empty list of finite numbers")
+        if any(b <= a for a, b in zip(th, th[1:], strict=False)):
+            raise ValueError(f"thermometer thresholds must increase strictly, got {list(th)}")
+        if int(self.num_features) < 1:
+            raise ValueError(f"num_features must be positive, got {self.num_features}")
+        object.__setattr__(self, "num_features", int(self.num_features))
+
+    @property
+    def width(self) -> int:
+        """Number of output bits ``num_features * len(thresholds)``."""
+        return self.num_features * len(self.thresholds)
+
+    def encode(self, x: np.ndarray) -> np.ndarray:
+        """Encode a (samples, num_features) array into (samples, width) bool, feature-major."""
+        x = np.asarray(x, dtype=np.float64)
+        if x.ndim != 2 or x.shape[1] != self.num_features:
+            raise ValueError(f"expected (samples, {self.num_features}) features, got {x.shape}")
+        bits = x[:, :, None] > np.asarray(self.thresholds)[None, None, :]
+        return bits.reshape(x.shape[0], self.width)
+
+    def to_dict(self) -> dict:
+        """Plain-data form stored in checkpoints."""
+        return {"type": "thermometer", "thresholds": list(self.thresholds),
+                "num_features": self.num_features, "bit_order": "feature-major",
+                "width": self.width}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ThermometerEncoding:
+        """Inverse of :meth:`to_dict`; raises ``ValueError`` on malformed data."""
+        if not isinstance(data, dict) or data.get("type") != "thermometer":
+            raise ValueError("encoding must be a dict with type 'thermometer'")
+        if data.get("bit_order", "feature-major") != "feature-major":
+            raise ValueError(f"unsupported encoding bit order {data.get('bit_order')!r}")
+        try:
+            enc = cls(tuple(data["thresholds"]), int(data["num_features"]))
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"malformed thermometer encoding: {exc}") from None
+        if "width" in data and int(data["width"]) != enc.width:
+            raise ValueError(f"encoding width {data['width']} does not match "
+                             f"{enc.num_features} features x {len(enc.thresholds)} thresholds")
+        return enc
+
+
+def digits_encoding(thresholds: tuple[float, ...] = DIGITS_THRESHOLDS) -> ThermometerEncoding:
+    """The thermometer code used for the bundled 8x8 digits model."""
+    return ThermometerEncoding(tuple(thresholds), DIGITS_FEATURES)
