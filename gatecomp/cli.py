@@ -127,7 +127,8 @@ def info(model: Path, as_json: bool) -> None:
               type=click.Path(path_type=Path), help="Build directory for the demo.")
 @click.option("--sim", type=click.Choice(["icarus", "verilator"]), default="icarus",
               show_default=True)
-@click.option("--levels-per-stage", type=click.IntRange(min=1), default=4, show_default=True)
+@click.option("--levels-per-stage", type=click.IntRange(min=1), default=8, show_default=True,
+              help="Register stage every L logic levels.")
 @click.option("-f", "--force", is_flag=True, help="Replace an existing output directory.")
 def demo(out_dir: Path, sim: str, levels_per_stage: int, force: bool) -> None:
     """Compile the bundled digits DLGN, simulate its RTL on the whole test set, summarise."""
@@ -147,6 +148,7 @@ def demo(out_dir: Path, sim: str, levels_per_stage: int, force: bool) -> None:
     rows = [
         ("model", f"{BUNDLED_EXAMPLE.name} ({rep['format']})"),
         ("trained logic gates", g["trained_logic_gates"]),
+        ("  removed: constant/wire/unused/dup", _removed(rep["network"].get("gate_accounting"))),
         ("AND gates lowered -> optimized", f"{g['ands_lowered']} -> {g['ands_optimized']}"),
         ("logic depth (levels)", f"{g['levels_lowered']} -> {g['levels_optimized']}"),
         ("pipeline latency (cycles)", rep["pipeline"]["latency"]),
@@ -164,6 +166,13 @@ def demo(out_dir: Path, sim: str, levels_per_stage: int, force: bool) -> None:
         click.echo(f"  {key:<{width}}  {val}")
     click.echo(f"  outputs in {out_dir}/")
     res.raise_on_failure()
+
+
+def _removed(acc: dict | None) -> str:
+    if not acc:
+        return "n/a"
+    return (f"{acc['constant']}/{acc['wire']}/{acc['unused']}/{acc['merged']} "
+            f"-> {acc['logic']} gates of real logic")
 
 
 def _pct(x: float | None) -> str:

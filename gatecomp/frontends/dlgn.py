@@ -16,8 +16,9 @@ import torch
 
 from ..aig import AIGBuilder, LogicNet, Port, bit_names
 from ..errors import GatecompError
-from ..nn import GATE_NAMES, TRUTH_TABLES, load_split
+from ..nn import GATE_NAMES, load_split
 from .arith import argmax_first, popcount
+from .dlgn_accounting import USES_A, USES_B, account_gates
 from .dlgn_model import DLGNModel, LayerSpec, load_dlgn
 
 __all__ = ["DLGNModel", "LayerSpec", "dataset_vectors", "describe_dlgn", "gate_histogram",
@@ -70,8 +71,10 @@ def lower_dlgn(model: DLGNModel) -> LogicNet:
     in_ports = (Port("x", model.input_width),)
     builder = AIGBuilder(model.input_width, bit_names(in_ports))
     x = builder.inputs()
+    layer_lits = []
     for spec in model.layers:
         x = lower_layer(builder, x, spec)
+        layer_lits.append(x)
     counts = popcount(builder, x.reshape(model.num_classes, model.block_size))
     pred = argmax_first(builder, list(counts))
     out_ports = output_ports(model)
@@ -88,6 +91,7 @@ def lower_dlgn(model: DLGNModel) -> LogicNet:
         "layer_sizes": [model.input_width, *(s.out_dim for s in model.layers)],
         "logic_gates": model.logic_gates,
         "gate_histogram": gate_histogram(model),
+        "gate_accounting": account_gates(model.layers, layer_lits, model.input_width),
         "encoding": None if model.encoding is None else model.encoding.to_dict(),
     }
     return LogicNet(aig, in_ports, out_ports, meta)
@@ -100,7 +104,7 @@ def reference_outputs(model: DLGNModel, x_bits: np.ndarray,
 
     Counts are summed as integers from the last layer's 0/1 outputs (no division by ``tau``),
     checked against the module's float output, and ``pred`` is their argmax with the first
-    index winning ties. ``chunk`` samples are evaluated at a time (default: about 64 M
+    index winning ties. ``chunk`` samples are evaluated at a time (default: about 16 M
     activations per tensor).
     """
     x = np.asarray(x_bits)
@@ -112,7 +116,7 @@ def reference_outputs(model: DLGNModel, x_bits: np.ndarray,
     logic, group = list(model.module)[:-1], model.module[-1]
     if chunk is None:
         widest = max(model.input_width, *(s.out_dim for s in model.layers))
-        chunk = max(1, min(8192, (64 << 20) // widest))
+        chunk = max(1, min(8192, (16 << 20) // widest))
     counts = np.empty((len(x), model.num_classes), dtype=np.int64)
     with torch.no_grad():
         for at in range(0, len(x), chunk):
@@ -151,9 +155,6 @@ def dataset_vectors(model: DLGNModel, split: str = "test") -> tuple[np.ndarray, 
 
 
 # -- description -----------------------------------------------------------------------------
-# which gate IDs depend on A (f0b != f1b) and on B (fa0 != fa1); columns are f00 f01 f10 f11
-_USES_A = (TRUTH_TABLES[:, 0] != TRUTH_TABLES[:, 2]) | (TRUTH_TABLES[:, 1] != TRUTH_TABLES[:, 3])
-_USES_B = (TRUTH_TABLES[:, 0] != TRUTH_TABLES[:, 1]) | (TRUTH_TABLES[:, 2] != TRUTH_TABLES[:, 3])
 
 
 def describe_dlgn(model: DLGNModel) -> dict:
@@ -165,8 +166,8 @@ def describe_dlgn(model: DLGNModel) -> dict:
     """
     layers = []
     for i, s in enumerate(model.layers):
-        fan = (np.bincount(s.a[_USES_A[s.gate_ids]], minlength=s.in_dim)
-               + np.bincount(s.b[_USES_B[s.gate_ids]], minlength=s.in_dim))
+        fan = (np.bincount(s.a[USES_A[s.gate_ids]], minlength=s.in_dim)
+               + np.bincount(s.b[USES_B[s.gate_ids]], minlength=s.in_dim))
         wired = np.bincount(np.concatenate([s.a, s.b]), minlength=s.in_dim)
         hist = np.bincount(s.gate_ids, minlength=16)
         trivial = int(hist[[0, 3, 5, 10, 12, 15]].sum())
@@ -181,8 +182,8 @@ def describe_dlgn(model: DLGNModel) -> dict:
         })
     for i in range(len(layers) - 1):
         nxt = model.layers[i + 1]
-        fan = (np.bincount(nxt.a[_USES_A[nxt.gate_ids]], minlength=nxt.in_dim)
-               + np.bincount(nxt.b[_USES_B[nxt.gate_ids]], minlength=nxt.in_dim))
+        fan = (np.bincount(nxt.a[USES_A[nxt.gate_ids]], minlength=nxt.in_dim)
+               + np.bincount(nxt.b[USES_B[nxt.gate_ids]], minlength=nxt.in_dim))
         layers[i]["dead_gates"] = int((fan == 0).sum())
     layers[-1]["dead_gates"] = 0
     return {
