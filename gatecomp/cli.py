@@ -119,7 +119,7 @@ def info(model: Path, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(desc, indent=2, default=str))
         return
-    _print_tree(desc)
+    _print_info(desc)
 
 
 @main.command()
@@ -187,29 +187,26 @@ def _print_compile_summary(rep: dict) -> None:
                f"(0 mismatches); reference accuracy {_pct(rep['accuracy']['reference'])}")
 
 
-def _print_tree(obj, indent: int = 0) -> None:
-    pad = "  " * indent
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            if isinstance(v, dict | list) and v and not _flat_list(v):
-                click.echo(f"{pad}{k}:")
-                _print_tree(v, indent + 1)
-            else:
-                click.echo(f"{pad}{k}: {_fmt(v)}")
-    elif isinstance(obj, list):
-        for i, v in enumerate(obj):
-            click.echo(f"{pad}- [{i}]")
-            _print_tree(v, indent + 1)
-    else:
-        click.echo(f"{pad}{obj}")
-
-
-def _flat_list(v) -> bool:
-    return isinstance(v, list) and all(not isinstance(x, dict | list) for x in v)
-
-
-def _fmt(v) -> str:
-    return ", ".join(map(str, v)) if isinstance(v, list) else str(v)
+def _print_info(d: dict) -> None:
+    click.echo(f"{d['source']}  [{d['format']}]")
+    click.echo(f"  inputs {d['input_width']} bits -> {d['logic_layers']} logic layers, "
+               f"{d['logic_gates']} gates -> GroupSum(k={d['num_classes']}, tau={d['tau']}), "
+               f"{d['block_size']} gates per class")
+    if d.get("encoding"):
+        enc = d["encoding"]
+        click.echo(f"  encoding: {enc['type']} {enc.get('thresholds')} on "
+                   f"{enc.get('num_features')} features")
+    if d.get("metrics"):
+        click.echo("  metrics: " + ", ".join(f"{k}={v}" for k, v in d["metrics"].items()))
+    click.echo("  layer   in_dim  out_dim  trivial  dead  unused-in  fanout(max/mean)")
+    for lay in d["layers"]:
+        click.echo(f"  {lay['index']:>5}  {lay['in_dim']:>7}  {lay['out_dim']:>7}  "
+                   f"{lay['trivial_gates']:>7}  {lay['dead_gates']:>4}  "
+                   f"{lay['inputs_unused']:>9}  {lay['fanout_max']}/{lay['fanout_mean']}")
+    total = sum(d["gate_types"].values()) or 1
+    click.echo("  gate types: " + ", ".join(
+        f"{k} {v} ({100 * v / total:.0f}%)"
+        for k, v in sorted(d["gate_types"].items(), key=lambda kv: -kv[1])))
 
 
 if __name__ == "__main__":  # pragma: no cover
