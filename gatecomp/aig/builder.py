@@ -60,7 +60,8 @@ class AIGBuilder:
         return self.add_and(a ^ 1, b ^ 1) ^ 1
 
     def add_xor(self, a: int, b: int) -> int:
-        return self.add_or(self.add_and(a, b ^ 1), self.add_and(a ^ 1, b))
+        """``~(a & b) & ~(~a & ~b)``: shares ``a & b`` with an AND of the same pair."""
+        return self.add_and(self.add_and(a, b) ^ 1, self.add_and(a ^ 1, b ^ 1) ^ 1)
 
     def add_mux(self, sel: int, then: int, other: int) -> int:
         """``sel ? then : other``."""
@@ -106,7 +107,7 @@ class AIGBuilder:
     def add_xor_vec(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         a = np.asarray(a, dtype=LIT_DTYPE)
         b = np.asarray(b, dtype=LIT_DTYPE)
-        return self.add_or_vec(self.add_and_vec(a, b ^ 1), self.add_and_vec(a ^ 1, b))
+        return self.add_and_vec(self.add_and_vec(a, b) ^ 1, self.add_and_vec(a ^ 1, b ^ 1) ^ 1)
 
     def add_mux_vec(self, sel: np.ndarray, then: np.ndarray, other: np.ndarray) -> np.ndarray:
         sel = np.asarray(sel, dtype=LIT_DTYPE)

@@ -14,18 +14,29 @@ import numpy as np
 from ..aig import CONST0, AIGBuilder
 
 
+def _xor_sharing_and(b: AIGBuilder, x: np.ndarray, y: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """``x ^ y`` as ``~(x & y) & ~(~x & ~y)``, also returning the ``x & y`` it is built from."""
+    both = b.add_and_vec(x, y)
+    neither = b.add_and_vec(np.asarray(x) ^ 1, np.asarray(y) ^ 1)
+    return b.add_and_vec(both ^ 1, neither ^ 1), both
+
+
 def full_adder(b: AIGBuilder, x: np.ndarray, y: np.ndarray, z: np.ndarray
                ) -> tuple[np.ndarray, np.ndarray]:
-    """Sum and carry of three literal arrays (element-wise)."""
-    xy = b.add_xor_vec(x, y)
-    total = b.add_xor_vec(xy, z)
-    carry = b.add_or_vec(b.add_and_vec(x, y), b.add_and_vec(z, xy))
-    return total, carry
+    """Sum and carry of three literal arrays (element-wise), 7 ANDs each.
+
+    ``carry = (x & y) | (z & (x ^ y))`` reuses the two ANDs the XORs are made of.
+    """
+    xy, x_and_y = _xor_sharing_and(b, x, y)
+    total, z_and_xy = _xor_sharing_and(b, xy, z)
+    return total, b.add_or_vec(x_and_y, z_and_xy)
 
 
 def half_adder(b: AIGBuilder, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sum and carry of two literal arrays (element-wise)."""
-    return b.add_xor_vec(x, y), b.add_and_vec(x, y)
+    """Sum and carry of two literal arrays (element-wise), 3 ANDs each."""
+    total, carry = _xor_sharing_and(b, x, y)
+    return total, carry
 
 
 def popcount(b: AIGBuilder, lits: np.ndarray) -> np.ndarray:
@@ -77,16 +88,28 @@ def popcount(b: AIGBuilder, lits: np.ndarray) -> np.ndarray:
 
 
 def greater_than(b: AIGBuilder, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Unsigned ``x > y`` for bit arrays (LSB first) of shape (width,) or (k, width)."""
+    """Unsigned ``x > y`` for bit arrays (LSB first) of shape (width,) or (k, width).
+
+    A log-depth comparator: per bit ``gt = x & ~y`` and ``eq = ~(x ^ y)``, then adjacent
+    groups combine as ``gt = gt_hi | (eq_hi & gt_lo)``, ``eq = eq_hi & eq_lo``.
+    """
     x = np.atleast_2d(np.asarray(x, dtype=np.int64))
     y = np.atleast_2d(np.asarray(y, dtype=np.int64))
-    gt = np.full(x.shape[0], CONST0, dtype=np.int64)
-    for i in range(x.shape[1]):
-        xi, yi = x[:, i], y[:, i]
-        differ_up = b.add_and_vec(xi, yi ^ 1)
-        equal = b.add_xor_vec(xi, yi) ^ 1
-        gt = b.add_or_vec(differ_up, b.add_and_vec(equal, gt))
-    return gt
+    gts = [b.add_and_vec(x[:, i], y[:, i] ^ 1) for i in range(x.shape[1])]
+    eqs = [b.add_xor_vec(x[:, i], y[:, i]) ^ 1 for i in range(x.shape[1])]
+    if not gts:
+        return np.full(x.shape[0], CONST0, dtype=np.int64)
+    while len(gts) > 1:  # index 0 is the least significant group
+        ngt, neq = [], []
+        for lo in range(0, len(gts) - 1, 2):
+            hi = lo + 1
+            ngt.append(b.add_or_vec(gts[hi], b.add_and_vec(eqs[hi], gts[lo])))
+            neq.append(b.add_and_vec(eqs[hi], eqs[lo]))
+        if len(gts) % 2:
+            ngt.append(gts[-1])
+            neq.append(eqs[-1])
+        gts, eqs = ngt, neq
+    return gts[0]
 
 
 def argmax_first(b: AIGBuilder, words: list[np.ndarray]) -> np.ndarray:
