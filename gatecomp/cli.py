@@ -113,13 +113,14 @@ def verify(build_dir: Path, sim: str, vectors, backpressure: bool, netlist) -> N
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 def info(model: Path, as_json: bool) -> None:
     """Print what the frontend sees in MODEL: layers, gates, gate types, wiring."""
-    from .frontends.dlgn import describe_dlgn, load_dlgn
+    from .frontends.registry import load_model
 
-    desc = describe_dlgn(load_dlgn(model))
-    if as_json:
+    frontend, loaded = load_model(model)
+    desc = frontend.describe(loaded)
+    if as_json or frontend.name != "dlgn":
         click.echo(json.dumps(desc, indent=2, default=str))
         return
-    _print_info(desc)
+    _print_dlgn_info(desc)
 
 
 @main.command()
@@ -187,7 +188,7 @@ def _print_compile_summary(rep: dict) -> None:
                f"(0 mismatches); reference accuracy {_pct(rep['accuracy']['reference'])}")
 
 
-def _print_info(d: dict) -> None:
+def _print_dlgn_info(d: dict) -> None:
     click.echo(f"{d['source']}  [{d['format']}]")
     click.echo(f"  inputs {d['input_width']} bits -> {d['logic_layers']} logic layers, "
                f"{d['logic_gates']} gates -> GroupSum(k={d['num_classes']}, tau={d['tau']}), "

@@ -64,7 +64,7 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
                   progress: Progress | None = None) -> CompileResult:
     """Compile a trained network into ``out_dir`` (see the README for the layout)."""
     from .backends.verilog import emit_verilog
-    from .frontends.dlgn import load_dlgn, lower_dlgn, reference_outputs
+    from .frontends.registry import load_model
     from .passes.pipeline import PipelineParams
     from .vectors import model_vectors
     from .verify.rtl_sim import write_sim_dir
@@ -79,11 +79,11 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
     timings: dict[str, float] = {}
 
     done = _timed(say, "load")
-    model = load_dlgn(model_path)
+    frontend, model = load_model(model_path)
     timings["load"] = done(f"{model.format} model from {model_path}")
 
     done = _timed(say, "lower")
-    raw = lower_dlgn(model)
+    raw = frontend.lower(model)
     timings["lower"] = done(f"{raw.aig.num_ands} ANDs, {depth(raw.aig)} levels")
 
     done = _timed(say, "optimize")
@@ -92,8 +92,8 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
     timings["optimize"] = done(f"{raw.aig.num_ands} -> {aig.num_ands} ANDs")
 
     done = _timed(say, "check IR vs PyTorch")
-    vec = model_vectors(model, opts.inputs, opts.max_vectors)
-    expected = reference_outputs(model, vec.bits)
+    vec = model_vectors(frontend, model, opts.inputs, opts.max_vectors)
+    expected = frontend.reference(model, vec.bits)
     for label, candidate in (("lowered", raw), ("optimized", net)):
         cmp = compare_with_reference(candidate, vec.bits, expected)
         if not cmp.ok:

@@ -25,15 +25,14 @@ class Vectors:
     description: str
 
 
-def model_vectors(model, inputs: Path | None = None, limit: int | None = None) -> Vectors:
-    """Pick the vectors for ``model`` (a frontend model with ``input_width``)."""
-    from .frontends.dlgn import dataset_vectors
-
+def model_vectors(frontend, model, inputs: Path | None = None,
+                  limit: int | None = None) -> Vectors:
+    """Pick the vectors for ``model`` (loaded by ``frontend``; it has an ``input_width``)."""
+    held_out = None if inputs is not None else frontend.dataset_vectors(model, "test")
     if inputs is not None:
         vec = Vectors(_load_inputs(Path(inputs), model.input_width), None, f"user ({inputs.name})")
-    elif model.encoding is not None and model.dataset:
-        bits, labels = dataset_vectors(model, "test")
-        vec = Vectors(bits, labels, "held-out test")
+    elif held_out is not None:
+        vec = Vectors(held_out[0], held_out[1], "held-out test")
     else:
         rng = np.random.default_rng(0)
         bits = rng.integers(0, 2, size=(RANDOM_VECTORS, model.input_width)).astype(bool)

@@ -37,7 +37,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ..errors import GatecompError
+from ..errors import GatecompError, UnknownFormatError
 from ..nn import GroupSum, LogicLayer, ThermometerEncoding
 from . import difflogic_shim
 
@@ -109,8 +109,8 @@ def parse(obj: object, source: str) -> ParsedNet:
         if isinstance(fmt, str):
             if fmt == FORMAT:
                 return parse_ours(obj, source)
-            raise GatecompError(f"{source}: unknown checkpoint format {fmt!r} "
-                                f"(supported: {', '.join(SUPPORTED_FORMATS)})")
+            raise UnknownFormatError(f"{source}: unknown checkpoint format {fmt!r} "
+                                     f"(supported: {', '.join(SUPPORTED_FORMATS)})")
         for key in ("state_dict", "model_state_dict"):
             if isinstance(obj.get(key), dict):
                 net = parse_state_dict(obj[key], source)
@@ -118,8 +118,8 @@ def parse(obj: object, source: str) -> ParsedNet:
                 return net
         if obj and all(isinstance(v, torch.Tensor) for v in obj.values()):
             return parse_state_dict(obj, source)
-    raise GatecompError(f"{source}: unknown checkpoint format ({type(obj).__name__}); "
-                        f"supported: {', '.join(SUPPORTED_FORMATS)}")
+    raise UnknownFormatError(f"{source}: unknown checkpoint format ({type(obj).__name__}); "
+                             f"supported: {', '.join(SUPPORTED_FORMATS)}")
 
 
 def _apply_wrapper(net: ParsedNet, wrapper: dict, source: str) -> None:

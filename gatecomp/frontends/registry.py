@@ -1,0 +1,72 @@
+"""Which frontend reads a model file: one registry, so compile/info/verify stay format-blind.
+
+Each frontend bundles five functions (load, lower, reference, describe, dataset vectors). The
+registry offers a file to the frontends that claim its suffix, in order; a frontend that does
+not recognise the contents raises :class:`UnknownFormatError` and the next one is asked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..aig import LogicNet
+from ..errors import GatecompError, UnknownFormatError
+
+
+@dataclass(frozen=True)
+class Frontend:
+    """The functions compile needs from a network family."""
+
+    name: str
+    formats: tuple[str, ...]
+    suffixes: tuple[str, ...]
+    load: Callable[[Any], Any]
+    lower: Callable[[Any], LogicNet]
+    reference: Callable[[Any, np.ndarray], dict[str, np.ndarray]]
+    describe: Callable[[Any], dict]
+    dataset_vectors: Callable[[Any, str], tuple[np.ndarray, np.ndarray] | None]
+
+
+def _dlgn() -> Frontend:
+    from . import dlgn
+    from .dlgn_formats import SUPPORTED_FORMATS
+
+    def vectors(model, split: str):
+        if model.encoding is None or not model.dataset:
+            return None
+        return dlgn.dataset_vectors(model, split)
+
+    return Frontend("dlgn", SUPPORTED_FORMATS, (".pt", ".pth", ".ckpt", ".bin", ""),
+                    dlgn.load_dlgn, dlgn.lower_dlgn, dlgn.reference_outputs,
+                    dlgn.describe_dlgn, vectors)
+
+
+#: factories, so importing the registry does not import every frontend's dependencies
+FRONTEND_FACTORIES: list[Callable[[], Frontend]] = [_dlgn]
+
+
+def frontends() -> list[Frontend]:
+    return [make() for make in FRONTEND_FACTORIES]
+
+
+def load_model(source: str | Path | Any) -> tuple[Frontend, Any]:
+    """Find the frontend for ``source`` (a path or an in-memory module) and load it."""
+    available = frontends()
+    if isinstance(source, str | Path):
+        suffix = Path(source).suffix.lower()
+        candidates = [f for f in available if suffix in f.suffixes] or [
+            f for f in available if "" in f.suffixes]
+    else:
+        candidates = available
+    for fe in candidates:
+        try:
+            return fe, fe.load(source)
+        except UnknownFormatError:
+            continue
+    formats = ", ".join(fmt for f in available for fmt in f.formats)
+    raise GatecompError(f"{source}: not a model format gatecomp knows (supported: {formats})")
