@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from ..aig import AIG
 from ..errors import GatecompError
+from .balance import BalanceParams, balance
 from .base import PassStats
 from .cleanup import CleanupParams, cleanup
 
@@ -26,9 +27,10 @@ class RegisteredPass:
 
 PASSES: dict[str, RegisteredPass] = {
     "cleanup": RegisteredPass(cleanup, CleanupParams),
+    "balance": RegisteredPass(balance, BalanceParams),
 }
 
-DEFAULT_SCRIPT = "cleanup"
+DEFAULT_SCRIPT = "cleanup,balance"
 
 _STEP = re.compile(r"\s*([A-Za-z_][\w-]*)\s*(?:\{([^{}]*)\})?\s*")
 
@@ -80,7 +82,10 @@ def _make_params(name: str, cls: type, opts: str) -> object:
                 values[key] = raw
         except ValueError:
             raise GatecompError(f"pass {name!r}: bad value {raw!r} for option {key!r}") from None
-    return cls(**values)
+    try:
+        return cls(**values)
+    except ValueError as exc:
+        raise GatecompError(f"pass {name!r}: {exc}") from None
 
 
 def run_script(aig: AIG, script: str = DEFAULT_SCRIPT,

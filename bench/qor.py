@@ -1,0 +1,314 @@
+"""AIG quality (ANDs, levels) and run time of gatecomp's optimizer against ABC, in one run.
+
+Every flow runs on the same inputs in the same process run: the EPFL combinational benchmarks
+(binary AIGER in ``--epfl``) and gatecomp's own netlists (the bundled digits DLGN and a synthetic
+DLGN from ``bench/compile_speed.py``). Every gatecomp result is proved equal to its input with ABC
+``cec`` (a failure makes the script exit with status 1).
+
+Flows are rows of :data:`FLOWS`: a name, a unit (``and`` for AIGs, ``lut6``/``lut4`` for LUT
+covers) and a function ``(aig, workdir) -> Result``. Reference flows (ABC) are the baselines:
+every other flow gets geometric-mean ratios against every reference of its unit. Later passes
+add columns by adding flows (``gatecomp_flow("gc-rw", "cleanup,balance,rewrite")``, a gatecomp
+LUT-mapping flow of unit ``lut6`` beside ``abc-if6``).
+
+Seconds are CPU seconds of the optimization only (no file I/O): ``time.process_time`` around
+``run_script`` for gatecomp, ABC's own ``time`` command around its commands (after ``read;
+strash``; ABC prints 10 ms steps, so time ratios floor both sides at 10 ms per circuit). Wall
+clock on a shared machine is noise. A ``!`` after a size marks a result ABC ``cec`` refuted.
+
+    .venv/bin/python bench/qor.py                          # EPFL (all but hyp) + DLGNs
+    .venv/bin/python bench/qor.py --circuits adder max dlgn-digits
+    .venv/bin/python bench/qor.py --all --flows gc gc-b-plain abc-b abc-resyn2 abc-if6
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from gatecomp.aig import AIG, depth, read_aiger, write_aiger  # noqa: E402
+from gatecomp.passes.script import DEFAULT_SCRIPT, run_script  # noqa: E402
+from gatecomp.verify.abc_cec import abc_cec, find_abc  # noqa: E402
+
+EPFL_DIR = Path("/work/shared/bench/epfl")
+#: EPFL circuits left out unless --all (ABC resyn2 alone takes ~30-50 s on hyp here)
+SLOW = frozenset({"hyp"})
+#: ABC's resyn2 alias (abc.rc), spelled out since Debian's berkeley-abc ships no abc.rc
+RESYN2 = ("balance; rewrite; refactor; balance; rewrite; rewrite -z; balance; refactor -z; "
+          "rewrite -z; balance")
+
+
+@dataclass
+class Result:
+    """One flow on one circuit: size in the flow's unit, levels, CPU seconds."""
+
+    size: int
+    levels: int
+    seconds: float
+    aig: AIG | None = None  # an AIG result, proved against the input when the flow is ours
+    verified: bool | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Flow:
+    name: str
+    unit: str
+    run: Callable[[AIG, Path], Result]
+    what: str  # one line for the legend
+    reference: bool = False
+    check: bool = True  # prove the result with ABC cec (gatecomp flows)
+
+
+def gatecomp_flow(name: str, script: str) -> Flow:
+    """A gatecomp pass script, timed in this process (CPU seconds)."""
+
+    def run(aig: AIG, _work: Path) -> Result:
+        t0 = time.process_time()
+        out, _ = run_script(aig, script)
+        secs = time.process_time() - t0
+        return Result(out.num_ands, depth(out), secs, out)
+
+    return Flow(name, "and", run, f"gatecomp {script!r}")
+
+
+_ELAPSE = re.compile(r"elapse:\s*([0-9.]+)")
+_STATS = re.compile(r"and\s*=\s*(\d+).*?lev\s*=\s*(\d+)")
+_LUTS = re.compile(r"nd\s*=\s*(\d+).*?lev\s*=\s*(\d+)")
+
+
+def _abc(aig: AIG, work: Path, commands: str, write: bool) -> tuple[str, Path]:
+    abc = find_abc()
+    if abc is None:
+        raise SystemExit("ABC (berkeley-abc) not found: it is the baseline of this benchmark")
+    src, dst = work / "in.aig", work / "abc_out.aig"
+    write_aiger(aig, src)
+    dst.unlink(missing_ok=True)
+    tail = f"; write_aiger {dst}" if write else ""
+    script = f"read {src}; strash; time -c; {commands}; time; print_stats{tail}"
+    res = subprocess.run([abc, "-c", script], capture_output=True, text=True, timeout=3600)
+    out = res.stdout + res.stderr
+    if res.returncode or "elapse" not in out:
+        raise RuntimeError(f"ABC failed on {commands!r}:\n{out[-2000:]}")
+    return out, dst
+
+
+def abc_flow(name: str, commands: str) -> Flow:
+    """ABC commands after ``read; strash``; the AIG is read back and measured by gatecomp."""
+
+    def run(aig: AIG, work: Path) -> Result:
+        out, dst = _abc(aig, work, commands, write=True)
+        res = read_aiger(dst)
+        return Result(res.num_ands, depth(res), float(_ELAPSE.findall(out)[-1]), res)
+
+    return Flow(name, "and", run, f"ABC 'strash; {commands}'", reference=True, check=False)
+
+
+def abc_lut_flow(name: str, k: int, pre: str = "") -> Flow:
+    """ABC LUT mapping ``if -K k`` (after ``pre``); size = LUTs, levels = LUT levels."""
+
+    def run(aig: AIG, work: Path) -> Result:
+        out, _ = _abc(aig, work, cmds_of(pre, k), write=False)
+        luts, lev = _LUTS.findall(out)[-1]
+        return Result(int(luts), int(lev), float(_ELAPSE.findall(out)[-1]))
+
+    return Flow(name, f"lut{k}", run, f"ABC 'strash; {cmds_of(pre, k)}'", reference=True,
+                check=False)
+
+
+def cmds_of(pre: str, k: int) -> str:
+    return f"{pre}; if -K {k}" if pre else f"if -K {k}"
+
+
+FLOWS: list[Flow] = [
+    gatecomp_flow("gc", DEFAULT_SCRIPT),
+    gatecomp_flow("gc-clean", "cleanup"),
+    gatecomp_flow("gc-b", "cleanup,balance"),
+    gatecomp_flow("gc-b-plain", "cleanup,balance{area=false}"),
+    abc_flow("abc-b", "balance"),
+    abc_flow("abc-resyn2", RESYN2),
+    # LUT-mapping baselines, off by default (--flows ... abc-if6): add gatecomp lutmap beside
+    abc_lut_flow("abc-if6", 6),
+    abc_lut_flow("abc-if4", 4),
+]
+DEFAULT_FLOWS = ("gc", "gc-clean", "abc-b", "abc-resyn2")
+
+
+# -- circuits ------------------------------------------------------------------------------------
+
+@dataclass
+class Circuit:
+    name: str
+    load: Callable[[], AIG]
+    results: dict[str, Result] = field(default_factory=dict)
+
+
+def epfl_circuits(directory: Path) -> list[Circuit]:
+    return [Circuit(p.stem, lambda p=p: read_aiger(p)) for p in sorted(directory.glob("*.aig"))]
+
+
+def dlgn_circuits(synthetic_gates: int, work: Path) -> list[Circuit]:
+    def bundled() -> AIG:
+        from gatecomp.cli import BUNDLED_EXAMPLE
+        from gatecomp.frontends.dlgn import lower_dlgn
+        from gatecomp.frontends.dlgn_model import load_dlgn
+        return lower_dlgn(load_dlgn(BUNDLED_EXAMPLE)).aig
+
+    def synthetic() -> AIG:
+        from compile_speed import make_synthetic
+
+        from gatecomp.frontends.dlgn import lower_dlgn
+        from gatecomp.frontends.dlgn_model import load_dlgn
+        path = work / "synthetic_dlgn.pt"
+        make_synthetic(path, synthetic_gates)
+        return lower_dlgn(load_dlgn(path)).aig
+
+    out = [Circuit("dlgn-digits", bundled)]
+    if synthetic_gates:
+        out.append(Circuit(f"dlgn-synth{synthetic_gates // 1000}k", synthetic))
+    return out
+
+
+# -- reporting -----------------------------------------------------------------------------------
+
+def geomean(values: list[float]) -> float:
+    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else float("nan")
+
+
+def ratio_lines(circuits: list[Circuit], flows: list[Flow]) -> list[str]:
+    """Geomean ratios of every non-reference flow against every reference flow of its unit."""
+    lines = []
+    for ref in (f for f in flows if f.reference):
+        for flow in (f for f in flows if f.unit == ref.unit and not f.reference):
+            rows = [c.results for c in circuits if flow.name in c.results and ref.name in c.results]
+            if not rows:
+                continue
+            size = geomean([max(r[flow.name].size, 1) / max(r[ref.name].size, 1) for r in rows])
+            lev = geomean([max(r[flow.name].levels, 1) / max(r[ref.name].levels, 1) for r in rows])
+            # ABC reports 10 ms steps: floor both sides at 10 ms per circuit
+            t_flow = [max(r[flow.name].seconds, 0.01) for r in rows]
+            t_ref = [max(r[ref.name].seconds, 0.01) for r in rows]
+            tgm = geomean([a / b for a, b in zip(t_flow, t_ref, strict=True)])
+            tsum = sum(t_flow) / sum(t_ref)
+            lines.append(f"{flow.name:>10} / {ref.name:<10} {ref.unit}s {size:6.3f}  "
+                         f"levels {lev:6.3f}  time geomean {tgm:7.2f}  time total {tsum:7.2f}"
+                         f"   ({len(rows)} circuits)")
+    return lines
+
+
+def print_table(circuits: list[Circuit], flows: list[Flow]) -> None:
+    head = f"{'circuit':<16}{'in ands':>9}{'lev':>6}"
+    sub = " " * 31
+    for f in flows:
+        head += f" | {f.name:^22}"
+        sub += f" | {f.unit + 's':>9}{'lev':>6}{'s':>7}"
+    print(head)
+    print(sub)
+    for c in circuits:
+        line = f"{c.name:<16}{c.results['input'].size:>9}{c.results['input'].levels:>6}"
+        for f in flows:
+            r = c.results.get(f.name)
+            if r is None:
+                line += f" | {'-':>22}"
+                continue
+            mark = "" if r.verified in (None, True) else "!"
+            line += f" | {r.size:>8}{mark:1}{r.levels:>6}{r.seconds:>7.3f}"
+        print(line, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--circuits", nargs="*", help="names to run (EPFL stems, dlgn-digits, "
+                    "dlgn-synth<N>k); default: all but the slow EPFL ones")
+    ap.add_argument("--all", action="store_true", help=f"include {', '.join(sorted(SLOW))}")
+    ap.add_argument("--flows", nargs="*", default=list(DEFAULT_FLOWS),
+                    help=f"flows (columns) to run, of: {', '.join(f.name for f in FLOWS)}")
+    ap.add_argument("--epfl", type=Path, default=EPFL_DIR, help="directory of EPFL .aig files")
+    ap.add_argument("--synthetic-gates", type=int, default=100_000,
+                    help="size of the synthetic DLGN (0: leave it out)")
+    ap.add_argument("--no-cec", action="store_true", help="skip the ABC cec proofs")
+    ap.add_argument("--cec-timeout", type=float, default=600.0)
+    ap.add_argument("--json", type=Path, help="also write the results here")
+    args = ap.parse_args(argv)
+
+    known = {f.name: f for f in FLOWS}
+    unknown = [n for n in args.flows if n not in known]
+    if unknown:
+        ap.error(f"unknown flows {unknown}; known: {', '.join(known)}")
+    flows = [known[n] for n in args.flows]
+
+    failures = 0
+    with tempfile.TemporaryDirectory(prefix="gatecomp-qor-") as tmp:
+        work = Path(tmp)
+        circuits = epfl_circuits(args.epfl) + dlgn_circuits(args.synthetic_gates, work)
+        if args.circuits:
+            wanted = set(args.circuits)
+            circuits = [c for c in circuits if c.name in wanted]
+            missing = wanted - {c.name for c in circuits}
+            if missing:
+                ap.error(f"unknown circuits {sorted(missing)}")
+        elif not args.all:
+            circuits = [c for c in circuits if c.name not in SLOW]
+
+        _warm_up(flows, work)
+        for c in circuits:
+            print(f"{c.name} ...", file=sys.stderr, flush=True)
+            aig = c.load()
+            c.results["input"] = Result(aig.num_ands, depth(aig), 0.0)
+            for f in flows:
+                r = f.run(aig, work)
+                if f.check and r.aig is not None and not args.no_cec:
+                    cec = abc_cec(aig, r.aig, timeout=args.cec_timeout)
+                    r.verified = cec.equivalent if cec.checked else None
+                    r.note = cec.message
+                    if cec.checked and not cec.equivalent:
+                        failures += 1
+                        print(f"  {f.name}: {cec.message}", file=sys.stderr)
+                c.results[f.name] = r
+
+    for f in flows:
+        print(f"{f.name:>12}: {f.what}")
+    print()
+    print_table(circuits, flows)
+    print()
+    for line in ratio_lines(circuits, flows):
+        print(line)
+    proved = sum(1 for c in circuits for r in c.results.values() if r.verified)
+    unproved = sum(1 for c in circuits for f in flows
+                   if f.check and c.results[f.name].verified is None)
+    print(f"\nABC cec: {proved} gatecomp results proved equivalent, {failures} NOT equivalent, "
+          f"{unproved} unchecked")
+    if args.json:
+        rows = {c.name: {k: {"size": r.size, "levels": r.levels, "seconds": r.seconds,
+                             "verified": r.verified} for k, r in c.results.items()}
+                for c in circuits}
+        args.json.write_text(json.dumps({"flows": args.flows, "circuits": rows}, indent=1))
+    return 1 if failures else 0
+
+
+def _warm_up(flows: list[Flow], work: Path) -> None:
+    """Run gatecomp flows once on a tiny AIG so numba's cache loading is not timed."""
+    from gatecomp.aig import AIGBuilder
+
+    b = AIGBuilder(4)
+    x = b.inputs()
+    tiny = b.build([b.add_and(b.add_and(int(x[0]), int(x[1])), b.add_or(int(x[2]), int(x[3])))])
+    for f in flows:
+        if not f.reference:
+            f.run(tiny, work)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
