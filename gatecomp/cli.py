@@ -152,6 +152,7 @@ def demo(out_dir: Path, sim: str, levels_per_stage: int, force: bool) -> None:
         ("  removed: constant/wire/unused/dup", _removed(rep["network"].get("gate_accounting"))),
         ("AND gates lowered -> optimized", f"{g['ands_lowered']} -> {g['ands_optimized']}"),
         ("logic depth (levels)", f"{g['levels_lowered']} -> {g['levels_optimized']}"),
+        ("LUTs, 4-input / 6-input (depth)", _luts(rep.get("luts"))),
         ("pipeline latency (cycles)", rep["pipeline"]["latency"]),
         ("pipeline registers", rep["pipeline"]["registers"]),
         ("reference accuracy (PyTorch)", _pct(acc["reference"])),
@@ -167,6 +168,12 @@ def demo(out_dir: Path, sim: str, levels_per_stage: int, force: bool) -> None:
         click.echo(f"  {key:<{width}}  {val}")
     click.echo(f"  outputs in {out_dir}/")
     res.raise_on_failure()
+
+
+def _luts(luts: dict | None) -> str:
+    if not luts:
+        return "n/a (not estimated for this size)"
+    return " / ".join(f"{v['luts']} ({v['depth']})" for v in luts.values())
 
 
 def _removed(acc: dict | None) -> str:

@@ -26,6 +26,8 @@ Progress = Callable[[str], None]
 
 #: above this many ANDs the ABC proof is skipped by default (simulation still runs)
 PROVE_LIMIT = 200_000
+#: above this many ANDs the LUT-count estimate in the report is skipped (it is a figure only)
+LUT_ESTIMATE_LIMIT = 500_000
 
 
 @dataclass
@@ -106,6 +108,13 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
                             f"{aig.output_names[equiv.first_output]} (simulation)")
     timings["check"] = done(f"{len(vec.bits)} {vec.description} vectors, 0 mismatches")
 
+    luts = {}
+    if aig.num_ands <= LUT_ESTIMATE_LIMIT:
+        done = _timed(say, "LUT mapping estimate")
+        luts = _lut_estimates(aig)
+        timings["lutmap"] = done(", ".join(f"{v['luts']} {k} (depth {v['depth']})"
+                                           for k, v in luts.items()))
+
     proof = None
     if opts.prove or (opts.prove is None and raw.aig.num_ands <= PROVE_LIMIT):
         done = _timed(say, "prove optimized == lowered")
@@ -124,6 +133,7 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
 
     report = _report(model, raw, net, pass_stats, vec, expected, cmp.outputs["pred"], sidecar,
                      proof, equiv, timings, options_record, str(model_path))
+    report["luts"] = luts
     with atomic_directory(out_dir, opts.force) as tmp:
         (tmp / "rtl").mkdir()
         (tmp / "rtl" / f"{name}.v").write_text(verilog)
@@ -135,6 +145,17 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
         (tmp / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     say(f"wrote {out_dir}")
     return CompileResult(out_dir, report)
+
+
+def _lut_estimates(aig) -> dict[str, dict]:
+    """4- and 6-input LUT counts and depths of the optimized AIG (our priority-cut mapper)."""
+    from .passes.lutmap import LutMapParams, lutmap
+
+    out = {}
+    for k in (4, 6):
+        lut_net, _ = lutmap(aig, LutMapParams(k=k))
+        out[f"lut{k}"] = {"luts": lut_net.num_luts, "depth": lut_net.depth()}
+    return out
 
 
 def _default_name(out_dir: Path) -> str:

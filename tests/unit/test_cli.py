@@ -41,6 +41,8 @@ def test_compile_writes_the_build_directory(tmp_path, ckpt):
     report = json.loads((out / "report.json").read_text())
     assert report["gates"]["trained_logic_gates"] == 100
     assert report["checks"]["ir_vs_reference_mismatches"] == 0
+    assert 0 < report["luts"]["lut6"]["luts"] <= report["luts"]["lut4"]["luts"]
+    assert report["luts"]["lut6"]["depth"] <= report["luts"]["lut4"]["depth"]
 
 
 def test_same_checkpoint_gives_byte_identical_verilog(tmp_path, ckpt):
