@@ -1,19 +1,24 @@
-"""How fast each Amaranth construction turns a large AIG into Verilog.
+"""How fast each backend construction turns a large AIG into Verilog.
 
 Builds a synthetic layered AIG (DLGN-like: every level reads mostly the previous level, some
 skip connections, random inversions) and, for each construction of
 ``gatecomp.backends.amaranth``, times
 
-* build:   creating the Component and elaborating it (Python),
+* build:   creating the Component and elaborating it (Python); for ``direct`` also writing the
+           gate-logic core module as text (``gatecomp.backends.verilog_core``),
 * rtlil:   Amaranth's netlist + RTLIL text (Python),
 * yosys:   Yosys (WebAssembly) reading RTLIL and writing Verilog,
 
-and prints them with the Verilog size and the total time as a ratio against the per-gate
-baseline (``gate``) measured in the same run. ``convert`` = rtlil + yosys, what
-``amaranth.back.verilog.convert`` costs.
+and prints them with the Verilog size and the total time as ratios against the per-gate
+baseline (``gate``) and the ``level`` construction measured in the same run. ``convert`` =
+rtlil + yosys, what ``amaranth.back.verilog.convert`` costs. ``direct`` puts only the handshake
+through Amaranth, so its rtlil and yosys columns are the small top module.
+
+Peak RSS is the process high-water mark so far: for a per-construction figure run one
+construction per process (e.g. under ``/usr/bin/time -v``).
 
     .venv/bin/python bench/backend_speed.py --gates 10000 100000
-    .venv/bin/python bench/backend_speed.py --gates 1000000 --constructions level --stages 4
+    .venv/bin/python bench/backend_speed.py --gates 1000000 --constructions level direct --stages 4
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from amaranth.back.verilog import _convert_rtlil_text  # noqa: E402
 from gatecomp.aig import AIG, LogicNet, Port  # noqa: E402
 from gatecomp.backends.amaranth import CONSTRUCTIONS, build_component, top_fragment  # noqa: E402
 from gatecomp.backends.verilog import rtlil_text, rtlil_to_verilog  # noqa: E402
+from gatecomp.backends.verilog_core import core_verilog  # noqa: E402
 from gatecomp.passes.pipeline import PipelineParams, plan_pipeline  # noqa: E402
 
 
@@ -81,16 +87,18 @@ def measure(net: LogicNet, construction: str, stages: int) -> dict:
     (``proc`` with its final ``opt_expr``) instead of gatecomp's.
     """
     stock = construction.endswith("+opt")
+    base = construction.removesuffix("+opt")
     gc.collect()
     w0, t0 = time.perf_counter(), _cpu()
     plan = plan_pipeline(net.aig, PipelineParams(stages=stages))
-    comp = build_component(net, plan, construction.removesuffix("+opt"))
+    comp = build_component(net, plan, base, core_name="bench_core")
     fragment = top_fragment(comp)  # elaboration runs the construction
+    core = core_verilog(net, plan, "bench_core") if base == "direct" else ""
     t1 = _cpu()
     text = rtlil_text(comp, "bench", fragment)
     t2 = _cpu()
     verilog = (_convert_rtlil_text(text, strip_internal_attrs=True) if stock
-               else rtlil_to_verilog(text))
+               else rtlil_to_verilog(text)) + core
     t3, w3 = _cpu(), time.perf_counter()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"construction": construction, "gates": net.aig.num_ands, "stages": stages,
@@ -101,8 +109,10 @@ def measure(net: LogicNet, construction: str, stages: int) -> dict:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--gates", type=int, nargs="+", default=[10_000, 100_000])
-    ap.add_argument("--constructions", nargs="+", default=["gate", "wires", "level", "level+opt"],
-                    choices=[*CONSTRUCTIONS, *(f"{c}+opt" for c in CONSTRUCTIONS)])
+    ap.add_argument("--constructions", nargs="+",
+                    default=["gate", "wires", "level", "level+opt", "direct"],
+                    choices=[*CONSTRUCTIONS, *(f"{c}+opt" for c in CONSTRUCTIONS
+                                               if c != "direct")])
     ap.add_argument("--stages", type=int, nargs="+", default=[0],
                     help="pipeline register ranks to measure (0 = combinational)")
     ap.add_argument("--depth", type=int, default=24, help="logic levels of the synthetic AIG")
@@ -110,7 +120,7 @@ def main(argv: list[str] | None = None) -> None:
 
     header = (f"{'construction':<12} {'gates':>9} {'stages':>6} {'build s':>8} {'rtlil s':>8} "
               f"{'yosys s':>8} {'convert s':>9} {'total s':>8} {'wall s':>8} {'verilog MB':>10} "
-              f"{'peak RSS MB':>11} {'vs gate':>8}")
+              f"{'peak RSS MB':>11} {'vs gate':>8} {'vs level':>8}")
     print("phases in CPU seconds (Python process + Yosys child); wall = elapsed time; "
           "peak RSS is the process high-water mark so far")
     print(header)
@@ -118,16 +128,18 @@ def main(argv: list[str] | None = None) -> None:
     for gates in args.gates:
         net = synthetic_net(gates, depth=args.depth)
         for stages in args.stages:
-            baseline = None
+            baselines: dict[str, float] = {}
             for construction in args.constructions:
                 r = measure(net, construction, stages)
-                if construction == "gate":
-                    baseline = r["total"]
-                ratio = f"{r['total'] / baseline:.3f}" if baseline else "n/a"
+                if construction in ("gate", "level"):
+                    baselines[construction] = r["total"]
+                ratios = [f"{r['total'] / baselines[b]:.3f}" if b in baselines else "n/a"
+                          for b in ("gate", "level")]
                 print(f"{r['construction']:<12} {r['gates']:>9} {r['stages']:>6} "
                       f"{r['build']:>8.2f} {r['rtlil']:>8.2f} {r['yosys']:>8.2f} "
                       f"{r['convert']:>9.2f} {r['total']:>8.2f} {r['wall']:>8.2f} "
-                      f"{r['size'] / 1e6:>10.2f} {r['peak_mb']:>11.0f} {ratio:>8}", flush=True)
+                      f"{r['size'] / 1e6:>10.2f} {r['peak_mb']:>11.0f} {ratios[0]:>8} "
+                      f"{ratios[1]:>8}", flush=True)
 
 if __name__ == "__main__":
     main()

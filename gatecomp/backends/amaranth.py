@@ -18,6 +18,15 @@ per gate at 100k gates. The ``"gate"`` construction (one named signal and statem
 ``l<k>_g<node> = a & ~b`` per AND) reads best for small nets and is the benchmark's baseline;
 ``"wires"`` (a named 1-bit signal per AND, assigned a level at a time) sits in between and is
 kept for the benchmark.
+
+Even the level construction costs about 0.1 ms and 3.5 kB per AND inside Amaranth and Yosys
+(minutes and gigabytes at a million gates), so ``"direct"`` keeps only the handshake here
+(``in_ready``, the ``valid`` shift register) and instantiates the gate logic as the module
+``core_name``, which :mod:`gatecomp.backends.verilog_core` writes as Verilog text with the same
+names and structure.
+Such a component converts to Verilog but cannot run in Amaranth's simulator (an ``Instance`` is
+a black box there). ``"auto"`` (see :func:`resolve_construction`) picks ``"level"`` up to
+:data:`DIRECT_THRESHOLD` ANDs and ``"direct"`` above.
 """
 
 from __future__ import annotations
@@ -25,17 +34,28 @@ from __future__ import annotations
 from operator import itemgetter
 
 import numpy as np
-from amaranth.hdl import Cat, ClockDomain, Const, Module, Signal
+from amaranth.hdl import Cat, ClockDomain, ClockSignal, Const, Instance, Module, Signal
 from amaranth.hdl import Fragment as _Fragment
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from ..aig import LogicNet, levels
 from ..passes.pipeline import PipelinePlan, plan_pipeline
+from .verilog_core import MAX_VECTOR_BITS, core_ports
 
-CONSTRUCTIONS = ("level", "gate", "wires")
-#: widest vector signal (Amaranth caps a cell at 65536 bits; narrower also keeps Yosys linear)
-MAX_VECTOR_BITS = 1 << 14
+# MAX_VECTOR_BITS is the widest vector signal (Amaranth caps a cell at 65536 bits; narrower
+# also keeps Yosys linear), shared with verilog_core so that all constructions name bits alike
+
+CONSTRUCTIONS = ("level", "gate", "wires", "direct")
+#: ``"auto"`` uses ``"level"`` up to this many ANDs and ``"direct"`` above. Measured with
+#: bench/backend_speed.py (one process each, 2-core machine): "level" costs 0.12 s and 3.5 MB
+#: per 1000 ANDs (150k: 18 s, 0.6 GB peak; 1M: 152 s, 3.1 GB), "direct" under 1 s and 0.2 GB
+#: up to 250k (1M: 1.7 s, 0.3 GB). Up to 150k "level" stays within 10% of the 3-minute budget
+#: and keeps the all-Amaranth design (simulable in Amaranth); a 100k-gate DLGN (~190k ANDs)
+#: already goes "direct", which saves ~25 s of its ~45 s compile.
+DIRECT_THRESHOLD = 150_000
+#: the core module's name when the caller gives none (``emit_verilog`` uses ``NAME_core``)
+DEFAULT_CORE_NAME = "gatecomp_core"
 #: Amaranth numbers all top-level input bits of a module in 16 bits (2 reserved; 4 are ours)
 MAX_INPUT_BITS = (1 << 16) - 2 - 4
 RESERVED_PORTS = ("clk", "rst", "in_valid", "in_ready", "in_data", "out_valid", "out_ready")
@@ -53,25 +73,28 @@ class LogicNetComponent(wiring.Component):
         combinational.
     construction:
         ``"level"`` (one wide signal per logic level; scales to millions of gates),
-        ``"gate"`` (one signal and statement per AND; readable, for small nets) or ``"wires"``
-        (one signal per AND, one statement per level).
+        ``"gate"`` (one signal and statement per AND; readable, for small nets), ``"wires"``
+        (one signal per AND, one statement per level), ``"direct"`` (an ``Instance`` of the
+        module ``core_name`` written by :mod:`~gatecomp.backends.verilog_core`) or ``"auto"``
+        (:func:`resolve_construction`). ``self.construction`` is the resolved one.
+    core_name:
+        Module name of the instantiated core (``"direct"`` only).
     """
 
     def __init__(self, net: LogicNet, plan: PipelinePlan | None = None,
-                 construction: str = "level"):
+                 construction: str = "level", core_name: str = DEFAULT_CORE_NAME):
         try:
+            construction = resolve_construction(construction, net.aig.num_ands)
             members = self._members(net, plan, construction)
         except ValueError:
             self._MustUse__silence = True  # never built: no "created but never used" warning
             raise
-        self.net, self.construction = net, construction
+        self.net, self.construction, self.core_name = net, construction, core_name
         self.plan = plan if plan is not None else plan_pipeline(net.aig)
         super().__init__(members)
 
     @staticmethod
     def _members(net: LogicNet, plan: PipelinePlan | None, construction: str) -> dict:
-        if construction not in CONSTRUCTIONS:
-            raise ValueError(f"construction must be one of {CONSTRUCTIONS}, got {construction!r}")
         if plan is not None and len(plan.stage) != net.aig.num_nodes:
             raise ValueError("the pipeline plan was made for a different AIG")
         if net.aig.num_inputs > MAX_INPUT_BITS:
@@ -100,10 +123,31 @@ class LogicNetComponent(wiring.Component):
         return m
 
 
+def resolve_construction(construction: str, num_ands: int) -> str:
+    """``construction``, with ``"auto"`` replaced by ``"level"`` or ``"direct"`` by size.
+
+    ``"auto"`` is ``"level"`` up to :data:`DIRECT_THRESHOLD` ANDs (the whole design goes through
+    Amaranth, and the component runs in Amaranth's simulator) and ``"direct"`` above, where
+    Amaranth's per-bit cost dominates the compile time.
+
+    Raises
+    ------
+    ValueError
+        If ``construction`` is neither ``"auto"`` nor one of :data:`CONSTRUCTIONS`.
+    """
+    if construction == "auto":
+        return "level" if num_ands <= DIRECT_THRESHOLD else "direct"
+    if construction not in CONSTRUCTIONS:
+        raise ValueError(f"construction must be one of {(*CONSTRUCTIONS, 'auto')}, "
+                         f"got {construction!r}")
+    return construction
+
+
 def build_component(net: LogicNet, plan: PipelinePlan | None = None,
-                    construction: str = "level") -> LogicNetComponent:
+                    construction: str = "level",
+                    core_name: str = DEFAULT_CORE_NAME) -> LogicNetComponent:
     """Create the :class:`LogicNetComponent` for ``net`` (see its parameters)."""
-    return LogicNetComponent(net, plan, construction)
+    return LogicNetComponent(net, plan, construction, core_name)
 
 
 def top_fragment(component: LogicNetComponent) -> _Fragment:
@@ -211,6 +255,10 @@ class _Builder:
         self.aig, self.plan = comp.net.aig, comp.plan
 
     def build(self) -> None:
+        if self.comp.construction == "direct":
+            self._instance()
+            self._handshake([])
+            return
         aig, plan, comp, m = self.aig, self.plan, self.comp, self.m
         lev = levels(aig)
         and_nodes = np.arange(aig.first_and, aig.num_nodes, dtype=np.int64)
@@ -290,7 +338,24 @@ class _Builder:
                 else:
                     m.d.comb += target.eq(_inverted(parts, hi - lo, lits & 1))
             at += width
+        self._handshake(enabled)
 
+    def _instance(self) -> None:
+        """The core module (written by ``verilog_core``), its ports wired to ours by name."""
+        comp = self.comp
+        kwargs = {"i_clk": ClockSignal("sync"), "i_en": comp.out_ready}
+        for direction, port, _ in core_ports(comp.net):
+            if port not in ("clk", "en"):
+                kwargs[f"{direction[0]}_{port}"] = getattr(comp, port)
+        self.m.submodules.core = Instance(comp.core_name, **kwargs)
+
+    def _handshake(self, enabled: list) -> None:
+        """``in_ready``, ``out_valid`` and the ``valid`` shift register.
+
+        ``enabled`` are the register assignments that load, beside ``valid``, when
+        ``out_ready`` is 1.
+        """
+        comp, m, latency = self.comp, self.m, self.plan.latency
         m.d.comb += comp.in_ready.eq(comp.out_ready)
         if latency == 0:
             m.d.comb += comp.out_valid.eq(comp.in_valid)

@@ -5,6 +5,11 @@ port map and the signal naming rule); the sidecar (``rtl/NAME.json``) carries th
 for tools: port map, latency, clock/reset names and size statistics. Output is deterministic:
 the same net and options give byte-identical text.
 
+With the ``"direct"`` construction (``"auto"``, the default, picks it above
+``DIRECT_THRESHOLD`` ANDs) only the top module (handshake, ``valid`` shift register and an
+instance ``core``) comes from Amaranth; the gate logic is the module ``NAME_core`` that
+:mod:`gatecomp.backends.verilog_core` writes directly, appended to the same text.
+
 The conversion is ``amaranth.back.verilog.convert`` taken apart (RTLIL from Amaranth, then
 Amaranth's bundled Yosys) so that ``clk``/``rst`` are ports even of a combinational module and
 the superlinear ``opt_expr`` step can be skipped; it uses two Amaranth-internal names
@@ -34,6 +39,7 @@ from .amaranth import (
     build_component,
     top_fragment,
 )
+from .verilog_core import core_module_name, core_verilog
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*\Z")
 
@@ -159,8 +165,13 @@ def _header(side: dict, plan: PipelinePlan) -> str:
         "// outputs: " + ", ".join(f"{o['port']} = {o['name']} ({o['width']} "
                                    f"bit{'s' if o['width'] != 1 else ''})"
                                    for o in side["outputs"]),
+        f"// construction: {side['construction']}",
     ]
-    if side["construction"] == "level":
+    if side["construction"] == "direct":
+        lines[-1] += (f" (gate logic and pipeline registers in module "
+                      f"{core_module_name(side['module'])}, instance core, written by "
+                      "gatecomp.backends.verilog_core; handshake here)")
+    if side["construction"] in ("level", "direct"):
         lines.append("// naming: l<k>[i] = the i-th AND node (ascending AIG node index, as in "
                      "NAME.aig) of logic level k;")
     else:
@@ -180,7 +191,7 @@ def _header(side: dict, plan: PipelinePlan) -> str:
 
 def emit_verilog(net: LogicNet, name: str, pipeline: PipelineParams | None = None,
                  source: str = "", options: dict | None = None,
-                 construction: str = "level") -> tuple[str, dict]:
+                 construction: str = "auto") -> tuple[str, dict]:
     """Generate the Verilog module ``name`` for ``net`` and its JSON sidecar.
 
     Parameters
@@ -196,13 +207,17 @@ def emit_verilog(net: LogicNet, name: str, pipeline: PipelineParams | None = Non
     options:
         The compile options, recorded verbatim (JSON-serialisable).
     construction:
-        ``"level"`` (default; scales to millions of gates), ``"gate"`` (a signal and a
-        statement per AND; readable, small nets only) or ``"wires"`` (see the backend).
+        ``"auto"`` (default: ``"level"`` up to ``DIRECT_THRESHOLD`` ANDs, ``"direct"``
+        above), ``"level"`` (all through Amaranth, a vector per logic level), ``"direct"``
+        (Amaranth top + a core module written as text; fast for millions of gates),
+        ``"gate"`` (a signal and a statement per AND; readable, small nets only) or
+        ``"wires"`` (see the backend).
 
     Returns
     -------
     (str, dict)
-        The Verilog text and the sidecar dict.
+        The Verilog text (with ``"direct"``: the top ``name``, then ``name_core``) and the
+        sidecar dict; ``sidecar["construction"]`` is the construction used.
 
     Raises
     ------
@@ -213,9 +228,12 @@ def emit_verilog(net: LogicNet, name: str, pipeline: PipelineParams | None = Non
     _check_ports(net)
     options = dict(options or {})
     plan = plan_pipeline(net.aig, pipeline or PipelineParams())
-    comp = build_component(net, plan, construction)
+    core = verilog_identifier(core_module_name(name), "core module name")
+    comp = build_component(net, plan, construction, core_name=core)
     side = sidecar(comp, name, source, options)
     text = convert(comp, name)
+    if comp.construction == "direct":
+        text += "\n" + core_verilog(net, plan, core)
     return _header(side, plan) + text, side
 
 
