@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"compiling a synthetic DLGN of {n} gates ...", file=sys.stderr, flush=True)
             rows.append(run_one(n, Path(tmp), args.stages))
     cols = ["gates", "ands_lowered", "ands_opt", "levels", "load_s", "lower_s", "optimize_s",
-            "check_s", "emit_s", "total_s", "peak_mb", "verilog_mb"]
+            "check_s", "lutmap_s", "emit_s", "total_s", "peak_mb", "verilog_mb"]
     print(" ".join(f"{c:>12}" for c in cols))
     for r in rows:
         print(" ".join(f"{r.get(c, float('nan')):>12.2f}" if isinstance(r.get(c), float)
