@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..aig import CONST0, AIGBuilder
+from ..aig import CONST0, CONST1, AIGBuilder
 
 
 def _xor_sharing_and(b: AIGBuilder, x: np.ndarray, y: np.ndarray
@@ -141,3 +141,36 @@ def argmax_first(b: AIGBuilder, words: list[np.ndarray]) -> np.ndarray:
             new_idx = np.vstack([new_idx, idx[-1:]])
         vals, idx = new_vals, new_idx
     return idx[0]
+
+
+def ge_const(b: AIGBuilder, bits: np.ndarray, threshold: int | np.ndarray) -> np.ndarray:
+    """Unsigned ``value(bits) >= threshold`` for a constant threshold, one literal per word.
+
+    ``bits`` is (width,) or a batch (k, width), LSB first; ``threshold`` an int or (k,) ints
+    (any integers: ``<= 0`` gives constant true, ``>= 2**width`` constant false). The circuit is
+    the LSB-first recurrence ``ge_i = bits_i & ge_{i-1}`` where the threshold bit is 1 and
+    ``bits_i | ge_{i-1}`` where it is 0, from ``ge_{-1} = 1``: one gate per bit above the
+    threshold's lowest set bit, the trailing zeros fold to constants in the builder. Returns a
+    literal (single) or a (k,) literal array.
+    """
+    bits = np.asarray(bits, dtype=np.int64)
+    single = bits.ndim == 1
+    batch = bits.reshape(1, -1) if single else bits
+    k, width = batch.shape
+    t = np.broadcast_to(np.asarray(threshold, dtype=np.int64), (k,)).copy()
+    if single and np.ndim(threshold) != 0:
+        raise ValueError("a single bit vector takes a single threshold")
+    low, high = t <= 0, t >= (1 << width)
+    tc = np.clip(t, 0, (1 << width) - 1) if width < 63 else np.maximum(t, 0)
+    ge = np.full(k, CONST1, dtype=np.int64)
+    for i in range(width):
+        one = ((tc >> i) & 1).astype(bool)
+        nxt = np.empty(k, dtype=np.int64)
+        if one.any():
+            nxt[one] = b.add_and_vec(batch[one, i], ge[one])
+        if (~one).any():
+            nxt[~one] = b.add_or_vec(batch[~one, i], ge[~one])
+        ge = nxt
+    ge[low] = CONST1
+    ge[high] = CONST0
+    return ge[0] if single else ge

@@ -46,8 +46,19 @@ def _dlgn() -> Frontend:
                     dlgn.describe_dlgn, vectors)
 
 
-#: factories, so importing the registry does not import every frontend's dependencies
-FRONTEND_FACTORIES: list[Callable[[], Frontend]] = [_dlgn]
+def _bnn() -> Frontend:
+    from . import bnn
+
+    return Frontend("bnn", bnn.SUPPORTED_FORMATS, (".pt", ".pth", ".ckpt", ".bin", ""),
+                    bnn.load_bnn, bnn.lower_bnn, bnn.reference_outputs, bnn.describe_bnn,
+                    bnn.dataset_vectors)
+
+
+#: factories, so importing the registry does not import every frontend's dependencies. The BNN
+#: frontend comes first: it claims only dicts with ``"format": "gatecomp.bnn"`` and modules of
+#: binary layers (sniffing a file memory-maps it), while the DLGN frontend reports every other
+#: module or dict it cannot read as an error rather than passing it on.
+FRONTEND_FACTORIES: list[Callable[[], Frontend]] = [_bnn, _dlgn]
 
 
 def frontends() -> list[Frontend]:

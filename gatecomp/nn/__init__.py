@@ -1,9 +1,20 @@
 """Our trainable PyTorch layers; their eval-mode forward is the bit-exact reference.
 
 ``LogicLayer`` (two-input logic gates, difflogic semantics, raw or light parametrisation),
-``GroupSum`` (per-class block sums) and the input binarisation (``ThermometerEncoding``).
+``GroupSum`` (per-class block sums), the binary XNOR-popcount layers (``BinaryLinear``,
+``BinaryScores`` and their integer forms ``ThresholdLinear``, ``PopcountScores``) and the input
+binarisation (``ThermometerEncoding``).
 """
 
+from .binary import (
+    BinaryLinear,
+    BinaryScores,
+    PopcountScores,
+    ThresholdLinear,
+    fold_binary,
+    fold_thresholds,
+    xnor_popcount,
+)
 from .datasets import DIGITS_SPLIT, load_split
 from .encoding import DIGITS_THRESHOLDS, ThermometerEncoding, digits_encoding
 from .group_sum import GroupSum
@@ -17,6 +28,8 @@ from .logic_layer import (
 )
 
 __all__ = [
+    "BinaryLinear", "BinaryScores", "PopcountScores", "ThresholdLinear", "fold_binary",
+    "fold_thresholds", "xnor_popcount",
     "DIGITS_SPLIT", "DIGITS_THRESHOLDS", "GATE_NAMES", "GroupSum", "LogicLayer",
     "TRUTH_TABLES", "ThermometerEncoding", "digits_encoding", "load_split",
     "random_connections", "truth_tables_to_ids", "unique_connections",

@@ -1,0 +1,117 @@
+"""Train a binary network with Brevitas on the 8x8 digits, fold it, save a ``gatecomp.bnn`` file.
+
+Needs ``brevitas``. The model is the usual Brevitas BNN: binary ``QuantIdentity`` on the input,
+then ``QuantLinear`` (binary weights, per-tensor constant scale) + ``BatchNorm1d`` + binary
+``QuantIdentity`` per hidden layer, and a binary ``QuantLinear`` for the class scores. It is fed
+the thermometer bits as ``2 * bit - 1``. After training, :func:`gatecomp.frontends.bnn.load_bnn`
+folds scales and batch norms into integer thresholds and checks the folded model against the
+float Brevitas forward on the test split (ties reported); the integer model is saved::
+
+    python examples/train_brevitas_bnn_digits.py -o brevitas_bnn.pt
+    gatecomp compile brevitas_bnn.pt -o build/brevitas_bnn && gatecomp verify build/brevitas_bnn
+
+The checkpoint also keeps the Brevitas ``state_dict`` (key ``"brevitas"``) for reference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from gatecomp.frontends.bnn import load_bnn, reference_outputs
+from gatecomp.frontends.bnn_formats import save_bnn
+from gatecomp.nn import DIGITS_SPLIT, digits_encoding, load_split
+
+
+def build_brevitas_bnn(input_width: int, widths: Sequence[int], num_classes: int
+                       ) -> nn.Sequential:
+    import brevitas.nn as qnn
+    from brevitas.quant.binary import (
+        SignedBinaryActPerTensorConst,
+        SignedBinaryWeightPerTensorConst,
+    )
+
+    mods: list[nn.Module] = [qnn.QuantIdentity(act_quant=SignedBinaryActPerTensorConst)]
+    d = input_width
+    for w in widths:
+        mods += [qnn.QuantLinear(d, w, bias=False, weight_quant=SignedBinaryWeightPerTensorConst),
+                 nn.BatchNorm1d(w),
+                 qnn.QuantIdentity(act_quant=SignedBinaryActPerTensorConst)]
+        d = w
+    mods.append(qnn.QuantLinear(d, num_classes, bias=False,
+                                weight_quant=SignedBinaryWeightPerTensorConst))
+    return nn.Sequential(*mods)
+
+
+def train(output: str | Path | None, widths: Sequence[int] = (64,), epochs: int = 40,
+          batch_size: int = 64, lr: float = 0.01, seed: int = 0, threads: int = 2) -> dict:
+    warnings.filterwarnings("ignore", module="brevitas")
+    torch.set_num_threads(threads)
+    torch.manual_seed(seed)
+    enc = digits_encoding()
+    split = load_split(DIGITS_SPLIT)
+    x_tr = torch.from_numpy(2.0 * enc.encode(split["x_train"]) - 1.0).float()
+    x_te = torch.from_numpy(2.0 * enc.encode(split["x_test"]) - 1.0).float()
+    y_tr, y_te = torch.from_numpy(split["y_train"]), torch.from_numpy(split["y_test"])
+    model = build_brevitas_bnn(enc.width, widths, 10)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    loss_fn = nn.CrossEntropyLoss()
+    gen = torch.Generator().manual_seed(seed)
+    start = time.perf_counter()
+    for epoch in range(1, epochs + 1):
+        model.train()
+        perm = torch.randperm(len(x_tr), generator=gen)
+        for at in range(0, len(perm), batch_size):
+            idx = perm[at:at + batch_size]
+            loss = loss_fn(model(x_tr[idx]), y_tr[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        if epoch % 10 == 0 or epoch == epochs:
+            model.eval()
+            with torch.no_grad():
+                acc = float((model(x_te).argmax(1) == y_te).float().mean())
+            print(f"epoch {epoch:3d}  loss {float(loss.detach()):.4f}  float test {acc:.4f}")
+    model.eval()
+    with torch.no_grad():
+        float_acc = float((model(x_te).argmax(1) == y_te).float().mean())
+    folded = load_bnn(model, encoding=enc, dataset=DIGITS_SPLIT)
+    ref = reference_outputs(folded, enc.encode(split["x_test"]))
+    metrics = {"test_accuracy": float(np.mean(ref["pred"] == split["y_test"])),
+               "brevitas_float_test_accuracy": float_acc,
+               "float_prediction_agreement": folded.folding["prediction_agreement"],
+               "tie_samples": folded.folding["tie_samples"],
+               "layer_sizes": [enc.width, *widths, 10], "epochs": epochs,
+               "train_seconds": round(time.perf_counter() - start, 1)}
+    print(json.dumps(metrics))
+    if output is not None:
+        sd = {k: v.detach().clone() for k, v in model.state_dict().items()
+              if isinstance(v, torch.Tensor)}
+        save_bnn(output, folded.module, encoding=enc, dataset=DIGITS_SPLIT, metrics=metrics,
+                 folding=folded.folding, brevitas={"widths": list(widths), "state_dict": sd})
+        print(f"saved {output}")
+    return metrics
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("-o", "--output", default="brevitas_bnn.pt")
+    p.add_argument("--widths", default="64")
+    p.add_argument("--epochs", type=int, default=40)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=2)
+    a = p.parse_args(argv)
+    train(a.output, tuple(int(w) for w in a.widths.split(",") if w), a.epochs, seed=a.seed,
+          threads=a.threads)
+
+
+if __name__ == "__main__":
+    main()

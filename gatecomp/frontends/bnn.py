@@ -1,0 +1,288 @@
+"""The BNN frontend: binary XNOR-popcount-threshold networks to a LogicNet, and their reference.
+
+Public API (used through :mod:`gatecomp.frontends.registry`): :func:`load_bnn`,
+:func:`lower_bnn`, :func:`reference_outputs`, :func:`describe_bnn`, :func:`dataset_vectors`.
+
+A :class:`BNNModel` holds an ``nn.Sequential`` of the integer-only layers of
+:mod:`gatecomp.nn.binary` (``ThresholdLinear`` ... ``PopcountScores``): its forward is the
+reference the hardware must match bit for bit. Sources: a ``gatecomp.bnn`` checkpoint
+(:mod:`.bnn_formats`), an in-memory module of our binary layers (folded), or a Brevitas module
+(:mod:`.bnn_brevitas`, folded into the same integer layers).
+
+Lowering: XNOR with a constant weight bit is a wire or an inverter, so a neuron is a popcount
+of (possibly complemented) input literals — one compressor tree per neuron, built for a whole
+layer at once — followed by a constant comparator (:func:`.arith.ge_const`); ``p <= T`` is
+``~(p >= T + 1)``. The last layer's popcounts are the class counts ``count0..`` and ``pred``
+is their first-index argmax.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..aig import AIGBuilder, LogicNet, Port, bit_names
+from ..errors import GatecompError, UnknownFormatError
+from ..nn import (
+    BinaryLinear,
+    BinaryScores,
+    PopcountScores,
+    ThermometerEncoding,
+    ThresholdLinear,
+    fold_binary,
+    load_split,
+)
+from . import bnn_formats
+from .arith import argmax_first, ge_const, popcount
+
+__all__ = ["BNNModel", "dataset_vectors", "describe_bnn", "load_bnn", "lower_bnn",
+           "output_ports", "reference_outputs"]
+
+SUPPORTED_FORMATS = (bnn_formats.FORMAT, "bnn.module", "brevitas.module")
+
+
+@dataclass(eq=False)
+class BNNModel:
+    """A validated binary network: integer-only layers (the reference) plus metadata."""
+
+    module: nn.Sequential
+    input_width: int
+    num_classes: int
+    encoding: ThermometerEncoding | None
+    source: str
+    format: str
+    dataset: dict | None = None
+    metrics: dict = field(default_factory=dict)
+    folding: dict = field(default_factory=dict)  # e.g. agreement with a float (Brevitas) model
+
+    @property
+    def hidden(self) -> list[ThresholdLinear]:
+        return list(self.module)[:-1]
+
+    @property
+    def scores(self) -> PopcountScores:
+        return self.module[-1]
+
+    @property
+    def layer_sizes(self) -> list[int]:
+        return [self.input_width, *(m.out_dim for m in self.hidden), self.num_classes]
+
+
+# -- loading ---------------------------------------------------------------------------------
+def _is_ours(module: nn.Module) -> bool:
+    ours = (BinaryLinear, BinaryScores, ThresholdLinear, PopcountScores)
+    mods = [m for m in module.modules() if not isinstance(m, (nn.Sequential, nn.Flatten))]
+    return bool(mods) and any(isinstance(m, ours) for m in mods)
+
+
+def _is_brevitas(module: nn.Module) -> bool:
+    return any(type(m).__module__.startswith("brevitas.") for m in module.modules())
+
+
+def load_bnn(source: str | Path | nn.Module | BNNModel, *,
+             encoding: ThermometerEncoding | dict | None = None,
+             dataset: dict | None = None, calibration: np.ndarray | None = None) -> BNNModel:
+    """Load and validate a binary network.
+
+    Parameters
+    ----------
+    source:
+        A ``gatecomp.bnn`` checkpoint path, an ``nn.Module`` of our binary layers (folded in
+        eval mode), a Brevitas ``nn.Module`` (see :mod:`.bnn_brevitas`) or a loaded model.
+    encoding, dataset:
+        Input encoding / dataset split to attach (override the checkpoint's).
+    calibration:
+        For Brevitas modules: 0/1 input vectors on which the folded integer model is compared
+        with the float Brevitas forward (default: the dataset's test split, when known).
+
+    Raises
+    ------
+    UnknownFormatError
+        ``source`` is not a binary network this frontend reads (the registry asks the next).
+    GatecompError
+        A binary network with a defect (shapes, layer order, encoding width), in one line.
+    """
+    if isinstance(source, BNNModel):
+        return source
+    folding: dict = {}
+    extra: dict = {}
+    if isinstance(source, (str, Path)):
+        label = str(source)
+        ckpt = bnn_formats.read_file(source)
+        module = bnn_formats.parse_checkpoint(ckpt, label)
+        fmt = bnn_formats.FORMAT
+        extra = {k: ckpt.get(k) for k in ("encoding", "dataset", "metrics")}
+    elif isinstance(source, nn.Module) and _is_brevitas(source):
+        from .bnn_brevitas import fold_brevitas
+
+        label = f"<in-memory {type(source).__name__}>"
+        module, folding = fold_brevitas(source, calibration=_calibration(calibration, encoding,
+                                                                         dataset))
+        fmt = "brevitas.module"
+    elif isinstance(source, nn.Module) and _is_ours(source):
+        label = f"<in-memory {type(source).__name__}>"
+        try:
+            module = fold_binary(source)
+        except ValueError as exc:
+            raise GatecompError(f"{label}: {exc} (supported: BinaryLinear/ThresholdLinear "
+                                "layers, then BinaryScores/PopcountScores)") from None
+        fmt = "bnn.module"
+    else:
+        raise UnknownFormatError(f"{source!r:.80}: not a binary network")
+    if encoding is not None:
+        extra["encoding"] = encoding
+    if dataset is not None:
+        extra["dataset"] = dataset
+    return _assemble(module, label, fmt, extra, folding)
+
+
+def _calibration(calibration, encoding, dataset) -> np.ndarray | None:
+    if calibration is not None:
+        return np.asarray(calibration)
+    if encoding is None or dataset is None:
+        return None
+    enc = encoding if isinstance(encoding, ThermometerEncoding) \
+        else ThermometerEncoding.from_dict(encoding)
+    return enc.encode(load_split(dataset)["x_test"])
+
+
+def _assemble(module: nn.Sequential, source: str, fmt: str, extra: dict,
+              folding: dict) -> BNNModel:
+    mods = list(module)
+    if not mods or not isinstance(mods[-1], PopcountScores):
+        raise GatecompError(f"{source}: a binary network must end with a scores layer "
+                            "(BinaryScores / PopcountScores)")
+    for i, m in enumerate(mods[:-1]):
+        if not isinstance(m, ThresholdLinear):
+            raise GatecompError(f"{source}: layer {i} ({type(m).__name__}) before the scores "
+                                "layer must be a threshold layer")
+    for i in range(1, len(mods)):
+        if mods[i].in_dim != mods[i - 1].out_dim:
+            raise GatecompError(f"{source}: layer {i} reads {mods[i].in_dim} bits but layer "
+                                f"{i - 1} produces {mods[i - 1].out_dim}")
+    enc = extra.get("encoding")
+    if isinstance(enc, dict):
+        try:
+            enc = ThermometerEncoding.from_dict(enc)
+        except ValueError as exc:
+            raise GatecompError(f"{source}: bad input encoding: {exc}") from None
+    width = mods[0].in_dim
+    if enc is not None and enc.width != width:
+        raise GatecompError(f"{source}: the input encoding has {enc.width} bits but the first "
+                            f"layer reads {width}")
+    metrics = extra.get("metrics") or {}
+    return BNNModel(nn.Sequential(*mods).eval(), width, mods[-1].num_classes, enc, source, fmt,
+                    extra.get("dataset"), dict(metrics), folding)
+
+
+# -- lowering --------------------------------------------------------------------------------
+def output_ports(model: BNNModel) -> tuple[Port, ...]:
+    """``count0..count{k-1}`` (``n.bit_length()`` bits, ``n`` the scores' fan-in), ``pred``."""
+    cw = max(1, model.scores.in_dim.bit_length())
+    pw = max(1, (model.num_classes - 1).bit_length())
+    return (*(Port(f"count{c}", cw) for c in range(model.num_classes)), Port("pred", pw))
+
+
+def _xnor_popcounts(builder: AIGBuilder, x: np.ndarray, weight_bits: torch.Tensor) -> np.ndarray:
+    """(out, width) popcount bits of ``xnor(x, w_j)`` per neuron ``j`` (constant weights)."""
+    w = weight_bits.numpy().astype(np.int64)
+    lits = x[None, :] ^ (1 - w)  # weight 1: the input itself, weight 0: its complement
+    return popcount(builder, lits)
+
+
+def lower_threshold_layer(builder: AIGBuilder, x: np.ndarray, layer: ThresholdLinear
+                          ) -> np.ndarray:
+    """Literals of one threshold layer's output bits given its input literals ``x``."""
+    counts = _xnor_popcounts(builder, x, layer.weight_bits)
+    t = layer.threshold.numpy().astype(np.int64)
+    le = layer.direction.numpy() < 0
+    # p <= T  <=>  not (p >= T + 1)
+    return ge_const(builder, counts, np.where(le, t + 1, t)) ^ le.astype(np.int64)
+
+
+def lower_bnn(model: BNNModel) -> LogicNet:
+    """Lower a binary network: input port ``x``, outputs ``count0..``, ``pred``."""
+    in_ports = (Port("x", model.input_width),)
+    builder = AIGBuilder(model.input_width, bit_names(in_ports))
+    x = builder.inputs()
+    for layer in model.hidden:
+        x = lower_threshold_layer(builder, x, layer)
+    counts = _xnor_popcounts(builder, x, model.scores.weight_bits)
+    pred = argmax_first(builder, list(counts))
+    out_ports = output_ports(model)
+    aig = builder.build(np.concatenate([*counts, pred]), bit_names(out_ports))
+    meta = {
+        "frontend": "bnn",
+        "source": model.source,
+        "format": model.format,
+        "input_width": model.input_width,
+        "num_classes": model.num_classes,
+        "layer_sizes": model.layer_sizes,
+        "neurons": int(sum(m.out_dim for m in model.hidden)),
+        "synapses": int(sum(m.weight_bits.numel() for m in model.module)),
+        "encoding": None if model.encoding is None else model.encoding.to_dict(),
+        "folding": model.folding,
+    }
+    return LogicNet(aig, in_ports, out_ports, meta)
+
+
+# -- reference -------------------------------------------------------------------------------
+def reference_outputs(model: BNNModel, x_bits: np.ndarray,
+                      chunk: int = 4096) -> dict[str, np.ndarray]:
+    """The integer eval forward of the layers: ``count0..`` and ``pred`` (int64 per sample)."""
+    x = np.asarray(x_bits)
+    if x.ndim != 2 or x.shape[1] != model.input_width:
+        raise GatecompError(f"input vectors have shape {x.shape}, expected "
+                            f"(samples, {model.input_width})")
+    if x.dtype != bool and not np.isin(x, (0, 1)).all():
+        raise GatecompError("input vectors must be 0/1 (binarised) values")
+    counts = np.empty((len(x), model.num_classes), dtype=np.int64)
+    with torch.no_grad():
+        for at in range(0, len(x), chunk):
+            counts[at:at + chunk] = model.module(
+                torch.from_numpy(x[at:at + chunk].astype(np.int64))).numpy()
+    result = {f"count{c}": counts[:, c].copy() for c in range(model.num_classes)}
+    result["pred"] = (torch.argmax(torch.from_numpy(counts), dim=1).numpy().astype(np.int64)
+                      if len(counts) else np.zeros(0, dtype=np.int64))
+    return result
+
+
+def dataset_vectors(model: BNNModel, split: str = "test"
+                    ) -> tuple[np.ndarray, np.ndarray] | None:
+    """(bits, labels) of the recorded dataset split, or None when none is recorded."""
+    if model.encoding is None or not model.dataset:
+        return None
+    if split not in ("train", "test"):
+        raise GatecompError(f"unknown split {split!r} (train, test)")
+    try:
+        data = load_split(model.dataset)
+        bits = model.encoding.encode(data[f"x_{split}"])
+    except ValueError as exc:
+        raise GatecompError(f"{model.source}: {exc}") from None
+    return bits, data[f"y_{split}"]
+
+
+def describe_bnn(model: BNNModel) -> dict:
+    """Summary for ``gatecomp info``: layer sizes, thresholds, comparison directions."""
+    layers = []
+    for i, m in enumerate(model.module):
+        entry = {"index": i, "type": "threshold" if isinstance(m, ThresholdLinear) else "scores",
+                 "in_dim": m.in_dim, "out_dim": m.weight_bits.shape[0],
+                 "weight_ones": round(float(m.weight_bits.double().mean()), 3)}
+        if isinstance(m, ThresholdLinear):
+            t, ge = m.threshold.numpy(), m.direction.numpy() > 0
+            n = m.in_dim
+            constant = np.where(ge, (t <= 0) | (t > n), (t < 0) | (t >= n))
+            entry.update({"ge": int(ge.sum()), "le": int((~ge).sum()),
+                          "constant": int(constant.sum()),
+                          "threshold_min": int(t.min()), "threshold_max": int(t.max())})
+        layers.append(entry)
+    return {"source": model.source, "format": model.format, "input_width": model.input_width,
+            "num_classes": model.num_classes, "layer_sizes": model.layer_sizes,
+            "layers": layers, "folding": model.folding,
+            "encoding": None if model.encoding is None else model.encoding.to_dict(),
+            "dataset": model.dataset, "metrics": model.metrics}

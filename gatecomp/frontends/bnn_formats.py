@@ -1,0 +1,106 @@
+"""The ``gatecomp.bnn`` checkpoint: a binary network in its integer form, as a plain dict.
+
+A checkpoint stores what the hardware computes, not the training state: per hidden layer the
+0/1 weights, integer thresholds and comparison directions of a
+:class:`gatecomp.nn.ThresholdLinear`, and the 0/1 weights of the final
+:class:`gatecomp.nn.PopcountScores`. Everything is plain data + tensors, so
+``torch.load(weights_only=True)`` reads it::
+
+    {"format": "gatecomp.bnn", "version": 1,
+     "layers": [{"type": "threshold", "in_dim": 192, "out_dim": 64}, ...,
+                {"type": "scores", "in_dim": 64, "num_classes": 10}],
+     "state_dict": {"0.weight_bits": uint8 (out, in), "0.threshold": int64 (out,),
+                    "0.direction": int8 (out,), ..., "<last>.weight_bits": uint8 (k, in)},
+     "encoding": {...} | None, "dataset": {...} | None, "metrics": {...}, ...}
+
+:func:`read_file` sniffs a file and raises :class:`UnknownFormatError` for anything that is not
+this format, so the frontend registry can offer the file to the next frontend.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from ..errors import GatecompError, UnknownFormatError
+from ..nn import PopcountScores, ThermometerEncoding, ThresholdLinear, fold_binary
+
+FORMAT = "gatecomp.bnn"
+VERSION = 1
+
+
+def bnn_checkpoint(module: nn.Module, *, encoding: ThermometerEncoding | dict | None = None,
+                   dataset: dict | None = None, metrics: dict | None = None,
+                   **extra: object) -> dict:
+    """Our checkpoint dict for a network of :mod:`gatecomp.nn.binary` layers (folded first)."""
+    layers, sd = [], {}
+    for i, m in enumerate(fold_binary(module)):
+        sd[f"{i}.weight_bits"] = m.weight_bits.detach().cpu().clone().contiguous()
+        if isinstance(m, ThresholdLinear):
+            layers.append({"type": "threshold", "in_dim": m.in_dim, "out_dim": m.out_dim})
+            sd[f"{i}.threshold"] = m.threshold.detach().cpu().clone().contiguous()
+            sd[f"{i}.direction"] = m.direction.detach().cpu().clone().contiguous()
+        else:
+            layers.append({"type": "scores", "in_dim": m.in_dim, "num_classes": m.num_classes})
+    if isinstance(encoding, ThermometerEncoding):
+        encoding = encoding.to_dict()
+    return {"format": FORMAT, "version": VERSION, "layers": layers, "state_dict": sd,
+            "encoding": encoding, "dataset": dataset, "metrics": metrics or {}, **extra}
+
+
+def save_bnn(path: str | Path, module: nn.Module, **kwargs: object) -> Path:
+    """Write :func:`bnn_checkpoint` to ``path`` with ``torch.save``; returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(bnn_checkpoint(module, **kwargs), path)
+    return path
+
+
+def read_file(path: str | Path) -> dict:
+    """Load ``path`` if it is a ``gatecomp.bnn`` checkpoint, else raise UnknownFormatError.
+
+    The sniff is cheap for other formats: tensors are memory-mapped, and pickled modules stop
+    at their first non-allow-listed global.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise UnknownFormatError(f"{path}: not a file")  # the next frontend words the error
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    except Exception:  # noqa: BLE001 - not ours (or corrupt): let the next frontend say which
+        raise UnknownFormatError(f"{path}: not a {FORMAT} checkpoint") from None
+    if not isinstance(obj, dict) or obj.get("format") != FORMAT:
+        raise UnknownFormatError(f"{path}: not a {FORMAT} checkpoint")
+    return obj
+
+
+def parse_checkpoint(ckpt: dict, source: str) -> nn.Sequential:
+    """The integer-only ``nn.Sequential`` stored in a ``gatecomp.bnn`` checkpoint dict."""
+    if ckpt.get("version") != VERSION:
+        raise GatecompError(f"{source}: unsupported {FORMAT} version {ckpt.get('version')!r} "
+                            f"(this gatecomp reads version {VERSION})")
+    layers, sd = ckpt.get("layers"), ckpt.get("state_dict")
+    if not isinstance(layers, list) or not isinstance(sd, dict) or not layers:
+        raise GatecompError(f"{source}: {FORMAT} checkpoint lacks a 'layers' list or "
+                            "'state_dict' dict")
+    mods: list[nn.Module] = []
+    for i, spec in enumerate(layers):
+        kind = spec.get("type") if isinstance(spec, dict) else None
+        where = f"{source}: layer {i} ({kind})"
+        keys = {"threshold": ("weight_bits", "threshold", "direction"),
+                "scores": ("weight_bits",)}.get(kind)
+        if keys is None:
+            raise GatecompError(f"{source}: layer {i}: unsupported layer type {kind!r} "
+                                "(supported: 'threshold', 'scores')")
+        tensors = [sd.get(f"{i}.{k}") for k in keys]
+        missing = [k for k, t in zip(keys, tensors, strict=True) if not isinstance(t, torch.Tensor)]
+        if missing:
+            raise GatecompError(f"{where}: state_dict lacks '{i}.{missing[0]}'")
+        try:
+            mods.append(ThresholdLinear(*tensors) if kind == "threshold"
+                        else PopcountScores(*tensors))
+        except (ValueError, TypeError, RuntimeError) as exc:
+            raise GatecompError(f"{where}: {exc}") from None
+    return nn.Sequential(*mods).eval()
