@@ -48,6 +48,9 @@ SLOW = frozenset({"hyp"})
 #: ABC's resyn2 alias (abc.rc), spelled out since Debian's berkeley-abc ships no abc.rc
 RESYN2 = ("balance; rewrite; refactor; balance; rewrite; rewrite -z; balance; refactor -z; "
           "rewrite -z; balance")
+#: gatecomp's resyn2-like script with the passes it has so far (no refactor yet)
+GC_RESYN = ("cleanup,balance,rewrite,balance,rewrite,rewrite{zero_gain=true},balance,"
+            "rewrite{zero_gain=true},balance")
 
 
 @dataclass
@@ -137,7 +140,10 @@ FLOWS: list[Flow] = [
     gatecomp_flow("gc-clean", "cleanup"),
     gatecomp_flow("gc-b", "cleanup,balance"),
     gatecomp_flow("gc-b-plain", "cleanup,balance{area=false}"),
+    gatecomp_flow("gc-rw", "cleanup,balance,rewrite"),
+    gatecomp_flow("gc-resyn", GC_RESYN),
     abc_flow("abc-b", "balance"),
+    abc_flow("abc-b-rw", "balance; rewrite"),
     abc_flow("abc-resyn2", RESYN2),
     # LUT-mapping baselines, off by default (--flows ... abc-if6): add gatecomp lutmap beside
     abc_lut_flow("abc-if6", 6),

@@ -17,6 +17,7 @@ from ..errors import GatecompError
 from .balance import BalanceParams, balance
 from .base import PassStats
 from .cleanup import CleanupParams, cleanup
+from .rewrite import RewriteParams, rewrite
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class RegisteredPass:
 PASSES: dict[str, RegisteredPass] = {
     "cleanup": RegisteredPass(cleanup, CleanupParams),
     "balance": RegisteredPass(balance, BalanceParams),
+    "rewrite": RegisteredPass(rewrite, RewriteParams),  # rewrite{zero_gain=true} = ABC rwz
 }
 
 DEFAULT_SCRIPT = "cleanup,balance"
