@@ -85,6 +85,18 @@ def _hash(a, b, mask):
 
 
 @njit(cache=True)
+def hash_slot(hkey_a, hkey_b, hmask, a, b):
+    """Slot of key ``(a, b)`` in an open-addressing table, or the empty slot where it belongs.
+
+    The strash table every pass shares: ``hkey_a`` is -1 in empty slots, probing is linear.
+    """
+    h = _hash(a, b, hmask)
+    while hkey_a[h] != -1 and not (hkey_a[h] == a and hkey_b[h] == b):
+        h = (h + 1) & hmask
+    return h
+
+
+@njit(cache=True)
 def rebuild_kernel(f0, f1, num_inputs, outputs, repl):
     """Re-create the AIG with constant folding, structural hashing and dead-gate removal.
 
@@ -138,9 +150,7 @@ def rebuild_kernel(f0, f1, num_inputs, outputs, repl):
         elif b == 1 or a == b:
             mp[v] = a
         else:
-            h = _hash(a, b, hmask)
-            while hkey_a[h] != -1 and not (hkey_a[h] == a and hkey_b[h] == b):
-                h = (h + 1) & hmask
+            h = hash_slot(hkey_a, hkey_b, hmask, a, b)
             if hkey_a[h] == -1:
                 hkey_a[h] = a
                 hkey_b[h] = b

@@ -34,7 +34,7 @@ import numpy as np
 from numba import njit
 
 from ..aig import AIG
-from ..aig.kernels import _hash, compact_kernel, fanout_kernel, reachable_kernel
+from ..aig.kernels import compact_kernel, fanout_kernel, hash_slot, reachable_kernel
 from .base import PassStats, finish, measured
 
 _SMALL = 24  # supergates up to this many leaves are sorted by insertion sort
@@ -67,12 +67,8 @@ class BalanceParams:
 @njit(cache=True)
 def _lookup(hkey_a, hkey_b, hval, hmask, a, b):
     """Node of the existing AND ``a & b`` (``a >= b``) in the hash table, or -1."""
-    h = _hash(a, b, hmask)
-    while hkey_a[h] != -1:
-        if hkey_a[h] == a and hkey_b[h] == b:
-            return hval[h]
-        h = (h + 1) & hmask
-    return -1
+    h = hash_slot(hkey_a, hkey_b, hmask, a, b)
+    return -1 if hkey_a[h] == -1 else hval[h]
 
 
 @njit(cache=True)
@@ -279,9 +275,7 @@ def balance_kernel(f0, f1, num_inputs, outputs, area, window):
             remaining -= 2
             # y = x1 & x2, hashed
             a, b = (x1, x2) if x1 > x2 else (x2, x1)
-            h = _hash(a, b, hmask)
-            while hkey_a[h] != -1 and not (hkey_a[h] == a and hkey_b[h] == b):
-                h = (h + 1) & hmask
+            h = hash_slot(hkey_a, hkey_b, hmask, a, b)
             if hkey_a[h] == -1:
                 hkey_a[h] = a
                 hkey_b[h] = b

@@ -34,7 +34,7 @@ import numpy as np
 from numba import njit
 
 from ..aig import AIG
-from ..aig.kernels import _hash, compact_kernel, levels_kernel, rebuild_kernel
+from ..aig.kernels import compact_kernel, hash_slot, levels_kernel, rebuild_kernel
 from .base import PassStats, finish, measured
 from .lutmap_truth import SWAP_MASK, VAR_TT, tt_depends, tt_shrink, tt_stretch
 from .npn import npn_table
@@ -87,26 +87,21 @@ def _levv(x, v, n, lev, req, preserve):
 @njit(cache=True)
 def _lookup(hk_a, hk_b, hv, hmask, a, b, F0, F1, ref):
     """Live node computing ``a & b`` (``a > b``), or -1."""
-    h = _hash(a, b, hmask)
-    while hk_a[h] != -1:
-        if hk_a[h] == a and hk_b[h] == b:
-            u = hv[h]
-            if ref[u] > 0 and F0[u] == a and F1[u] == b:
-                return u
-        h = (h + 1) & hmask
-    return -1
+    h = hash_slot(hk_a, hk_b, hmask, a, b)
+    if hk_a[h] == -1:
+        return -1
+    u = hv[h]
+    return u if ref[u] > 0 and F0[u] == a and F1[u] == b else -1
 
 
 @njit(cache=True)
 def _insert(hk_a, hk_b, hv, hmask, a, b, v, F0, F1, ref):
-    h = _hash(a, b, hmask)
-    while hk_a[h] != -1:
-        if hk_a[h] == a and hk_b[h] == b:
-            u = hv[h]
-            if not (ref[u] > 0 and F0[u] == a and F1[u] == b):
-                hv[h] = v
-            return
-        h = (h + 1) & hmask
+    h = hash_slot(hk_a, hk_b, hmask, a, b)
+    if hk_a[h] != -1:
+        u = hv[h]
+        if not (ref[u] > 0 and F0[u] == a and F1[u] == b):
+            hv[h] = v
+        return
     hk_a[h] = a
     hk_b[h] = b
     hv[h] = v
