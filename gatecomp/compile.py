@@ -19,13 +19,15 @@ from .aig import LogicNet, depth, write_aiger
 from .errors import GatecompError
 from .outdir import atomic_directory, check_writable
 from .passes.script import DEFAULT_SCRIPT, run_script
+from .toolchain import find_abc
 from .verify.abc_cec import abc_cec
+from .verify.equivalence import prove_equivalent
 from .verify.ir_check import compare_with_reference, simulate_equivalence
 
 Progress = Callable[[str], None]
 
-#: above this many ANDs the ABC proof is skipped by default (simulation still runs)
-PROVE_LIMIT = 200_000
+#: above this many ANDs the proof is skipped by default (simulation still runs)
+PROVE_LIMIT = 100_000
 #: above this many ANDs the LUT-count estimate in the report is skipped (it is a figure only)
 LUT_ESTIMATE_LIMIT = 500_000
 
@@ -40,7 +42,7 @@ class CompileOptions:
     script: str = DEFAULT_SCRIPT
     inputs: Path | None = None
     max_vectors: int | None = None
-    prove: bool | None = None  # None: prove with ABC when installed and the net is small enough
+    prove: bool | None = None  # None: prove (our SAT/BDD checker; ABC too if installed) if small
     force: bool = False
     board: str | None = None  # FPGA board name or board file: adds board/ (gatecomp.fpga)
     device: str | None = None  # device-only FPGA target, e.g. "ice40-up5k-sg48", "ecp5-25k"
@@ -121,13 +123,20 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
         timings["lutmap"] = done(", ".join(f"{v['luts']} {k} (depth {v['depth']})"
                                            for k, v in luts.items()))
 
-    proof = None
+    proof = own_proof = None
     if opts.prove or (opts.prove is None and raw.aig.num_ands <= PROVE_LIMIT):
         done = _timed(say, "prove optimized == lowered")
+        own_proof = prove_equivalent(raw.aig, aig, time_limit=300.0)
+        if own_proof.equivalent is False:
+            raise GatecompError(f"internal error: optimization changed the function: "
+                                f"{own_proof.message}")
+        timings["prove"] = done(own_proof.message)
+    if own_proof is not None and find_abc() is not None:
+        done = _timed(say, "ABC cec (extra oracle)")
         proof = abc_cec(raw.aig, aig)
         if proof.equivalent is False:
             raise GatecompError("internal error: ABC cec says optimization changed the function")
-        timings["prove"] = done(proof.message)
+        timings["prove_abc"] = done(proof.message)
 
     done = _timed(say, "emit Verilog")
     pipeline = PipelineParams(stages=opts.pipeline_stages, levels_per_stage=opts.levels_per_stage)
@@ -139,6 +148,7 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
 
     report = _report(model, raw, net, pass_stats, vec, expected, cmp.outputs["pred"], sidecar,
                      proof, equiv, timings, options_record, str(model_path))
+    report["checks"]["equivalence"] = None if own_proof is None else own_proof.as_dict()
     report["luts"] = luts
     with atomic_directory(out_dir, opts.force) as tmp:
         (tmp / "rtl").mkdir()

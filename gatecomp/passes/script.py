@@ -17,6 +17,7 @@ from ..errors import GatecompError
 from .balance import BalanceParams, balance
 from .base import PassStats
 from .cleanup import CleanupParams, cleanup
+from .fraig import FraigParams, fraig
 from .rewrite import RewriteParams, rewrite
 
 
@@ -30,6 +31,7 @@ PASSES: dict[str, RegisteredPass] = {
     "cleanup": RegisteredPass(cleanup, CleanupParams),
     "balance": RegisteredPass(balance, BalanceParams),
     "rewrite": RegisteredPass(rewrite, RewriteParams),  # rewrite{zero_gain=true} = ABC rwz
+    "fraig": RegisteredPass(fraig, FraigParams),
 }
 
 DEFAULT_SCRIPT = "cleanup,balance"
