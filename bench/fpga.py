@@ -1,0 +1,317 @@
+"""FPGA quality of results: gatecomp's flow against the naive Verilog other DLGN exporters write.
+
+Issue 4's benchmark. For one DLGN (the bundled digits net, or ``--synthetic N`` gates) it builds,
+with exactly the same Yosys + nextpnr commands (:func:`gatecomp.fpga.project.flow_steps`, run by
+:func:`gatecomp.fpga.flow.build`) and the same out-of-context test harness (``NAME_ooc``):
+
+* ``gatecomp``: ``gatecomp compile MODEL --device D --levels-per-stage L`` then ``gatecomp build``;
+* ``naive``: one ``assign`` per trained gate (all of them, wires and constants included, written
+  from the gate's difflogic ID), a behavioural popcount per class (``g[..] + g[..] + ...``) and a
+  behavioural argmax (first index wins ties), registers on the input and the outputs only;
+* ``naive-piped``: the same, plus a register rank after every logic layer and after the
+  popcounts (the natural places an exporter puts them; 4 layers give 7 ranks in all).
+
+Both naive cores keep gatecomp's port contract (valid/ready, ``out_ready`` as clock enable), so
+they drop into the same harness; they are simulated with iverilog on the test vectors and
+compared with :func:`gatecomp.frontends.dlgn.reference_outputs` before anything is measured.
+LUT/FF figures are given for the core alone (Yosys runs ``-noflatten``; the harness is identical)
+and for the whole design; the ratios use the core. Fmax is nextpnr's for the whole design.
+
+    python bench/fpga.py                        # digits DLGN, ECP5-25k, 8 levels per stage
+    python bench/fpga.py --device ice40-up5k-sg48 --levels-per-stage 6
+    python bench/fpga.py --synthetic 20000 --jobs 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from gatecomp.cli import BUNDLED_EXAMPLE  # noqa: E402
+from gatecomp.fpga.flow import build  # noqa: E402
+from gatecomp.fpga.project import BOARD_DIR, TARGET_FILE  # noqa: E402
+from gatecomp.frontends.dlgn import (  # noqa: E402
+    DLGNModel,
+    dataset_vectors,
+    load_dlgn,
+    output_ports,
+    reference_outputs,
+)
+
+MODULE = "net"
+#: Verilog of each difflogic gate (0..15) on operands ``a``, ``b``
+GATE_VERILOG = ("1'b0", "{a} & {b}", "{a} & ~{b}", "{a}", "~{a} & {b}", "{b}", "{a} ^ {b}",
+                "{a} | {b}", "~({a} | {b})", "~({a} ^ {b})", "~{b}", "{a} | ~{b}", "~{a}",
+                "~{a} | {b}", "~({a} & {b})", "1'b1")
+
+
+# -- the naive emitter -----------------------------------------------------------------------
+def naive_verilog(model: DLGNModel, module: str = MODULE, piped: bool = False) -> tuple[str, int]:
+    """Verilog of the network as existing exporters write it, and its latency.
+
+    Parameters
+    ----------
+    model
+        The DLGN.
+    module
+        Module name; ports follow gatecomp's RTL contract (clk, rst, in_valid, in_ready,
+        in_data, out_valid, out_ready, out_count0.., out_pred).
+    piped
+        False: registers on the input and the outputs only (latency 2). True: also one rank
+        after every logic layer and after the popcounts (latency ``len(layers) + 3``).
+    """
+    ports = output_ports(model)
+    cw, pw = ports[0].width, ports[-1].width
+    k, bs = model.num_classes, model.block_size
+    lines = [f"// naive DLGN export: one assign per gate, behavioural popcount and argmax "
+             f"({'pipelined per layer' if piped else 'input/output registers only'})"]
+    outs = ", ".join(f"out_{p.name}" for p in ports)
+    lines += [f"module {module}(clk, rst, in_valid, in_ready, in_data, out_valid, out_ready, "
+              f"{outs});",
+              "  input clk, rst, in_valid, out_ready;", "  output in_ready, out_valid;",
+              f"  input [{model.input_width - 1}:0] in_data;"]
+    lines += [f"  output [{p.width - 1}:0] out_{p.name};" for p in ports]
+    lines += ["  assign in_ready = out_ready;"]
+    latency = 0
+
+    def reg(name: str, width: int, src: str) -> str:
+        lines.append(f"  reg [{width - 1}:0] {name};")
+        lines.append(f"  always @(posedge clk) if (out_ready) {name} <= {src};")
+        return name
+
+    reg("x0", model.input_width, "in_data")
+    latency += 1
+    x = [f"x0[{i}]" for i in range(model.input_width)]
+    for li, spec in enumerate(model.layers, 1):
+        names = [f"g{li}_{j}" for j in range(spec.out_dim)]
+        for name, g, a, b in zip(names, spec.gate_ids.tolist(), spec.a.tolist(),
+                                 spec.b.tolist(), strict=True):
+            lines.append(f"  wire {name} = {GATE_VERILOG[g].format(a=x[a], b=x[b])};")
+        x = names
+        if piped:
+            h = reg(f"h{li}_r", spec.out_dim, "{" + ", ".join(reversed(names)) + "}")
+            x = [f"{h}[{j}]" for j in range(spec.out_dim)]
+            latency += 1
+    counts = []
+    for c in range(k):
+        terms = " + ".join(x[c * bs:(c + 1) * bs])
+        lines.append(f"  wire [{cw - 1}:0] cnt{c} = {terms};")
+        counts.append(reg(f"cnt{c}_r", cw, f"cnt{c}") if piped else f"cnt{c}")
+    latency += piped
+    lines += [f"  reg [{cw - 1}:0] best;", f"  reg [{pw - 1}:0] pred;", "  always @* begin",
+              f"    best = {counts[0]}; pred = 0;"]
+    lines += [f"    if ({counts[c]} > best) begin best = {counts[c]}; pred = {c}; end"
+              for c in range(1, k)]
+    lines += ["  end"]
+    for c in range(k):
+        lines.append(f"  assign out_count{c} = {reg(f'oc{c}', cw, counts[c])};")
+    lines.append(f"  assign out_pred = {reg('op', pw, 'pred')};")
+    latency += 1
+    lines += [f"  reg [{latency - 1}:0] valid;",
+              "  always @(posedge clk) if (rst) valid <= 0; else if (out_ready) valid <= "
+              + ("in_valid;" if latency == 1 else f"{{valid[{latency - 2}:0], in_valid}};"),
+              f"  assign out_valid = valid[{latency - 1}];", "endmodule", ""]
+    return "\n".join(lines), latency
+
+
+# -- iverilog check --------------------------------------------------------------------------
+def check_naive(verilog: Path, latency: int, model: DLGNModel, bits: np.ndarray,
+                workdir: Path) -> int:
+    """Simulate ``verilog`` on ``bits`` with iverilog; raise unless it matches PyTorch."""
+    ports = output_ports(model)
+    n, w = bits.shape
+    digits = -(-w // 4)
+    vals = [int("".join("1" if v else "0" for v in row[::-1]), 2) for row in bits]
+    (workdir / "vec.hex").write_text("".join(f"{v:0{digits}x}\n" for v in vals))
+    outs = ", ".join(f"out_{p.name}" for p in ports)
+    fmt = " ".join("%0d" for _ in ports)
+    tb = f"""`timescale 1ns/1ps
+module tb;
+  reg clk = 0, rst = 1, in_valid = 0, out_ready = 1;
+  reg [{w - 1}:0] mem [0:{n - 1}];
+  reg [{w - 1}:0] in_data = 0;
+  wire in_ready, out_valid;
+{"".join(f"  wire [{p.width - 1}:0] out_{p.name};{chr(10)}" for p in ports)}
+  {MODULE} dut(.clk(clk), .rst(rst), .in_valid(in_valid), .in_ready(in_ready),
+    .in_data(in_data), .out_valid(out_valid), .out_ready(out_ready),
+    {", ".join(f".out_{p.name}(out_{p.name})" for p in ports)});
+  integer i, got = 0, f;
+  always #5 clk = ~clk;
+  always @(posedge clk) if (out_valid) begin
+    $fwrite(f, "{fmt}\\n", {outs}); got = got + 1;
+  end
+  initial begin
+    $readmemh("vec.hex", mem);
+    f = $fopen("out.txt", "w");
+    @(negedge clk); rst = 0;
+    for (i = 0; i < {n}; i = i + 1) begin in_data = mem[i]; in_valid = 1; @(negedge clk); end
+    in_valid = 0;
+    repeat ({latency + 2}) @(negedge clk);
+    $fclose(f); $finish;
+  end
+endmodule
+"""
+    (workdir / "tb.v").write_text(tb)
+    subprocess.run(["iverilog", "-o", "sim.vvp", "tb.v", str(verilog)], cwd=workdir,
+                   check=True, capture_output=True, text=True)
+    subprocess.run(["vvp", "-n", "sim.vvp"], cwd=workdir, check=True, capture_output=True)
+    got = np.loadtxt(workdir / "out.txt", dtype=np.int64, ndmin=2)
+    ref = reference_outputs(model, bits)
+    want = np.stack([ref[p.name] for p in ports], axis=1)
+    if got.shape != want.shape:
+        raise SystemExit(f"{verilog.name}: simulation gave {got.shape[0]} outputs, "
+                         f"expected {want.shape[0]}")
+    bad = int((got != want).any(axis=1).sum())
+    if bad:
+        raise SystemExit(f"{verilog.name}: {bad} of {n} vectors differ from PyTorch")
+    return n
+
+
+# -- the flows -------------------------------------------------------------------------------
+def compile_gatecomp(model_path: Path, out: Path, device: str, lps: int) -> None:
+    cmd = [sys.executable, "-m", "gatecomp", "compile", str(model_path), "-o", str(out),
+           "--name", MODULE, "--device", device, "--levels-per-stage", str(lps), "--force"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode:
+        raise SystemExit(f"gatecomp compile failed:\n{proc.stderr[-3000:]}")
+
+
+def naive_project(gc_dir: Path, out: Path, verilog: str, latency: int) -> None:
+    """A build dir for the naive core: gatecomp's board/ (same harness, target, flow), new rtl/."""
+    (out / "rtl").mkdir(parents=True, exist_ok=True)
+    (out / BOARD_DIR).mkdir(exist_ok=True)
+    record = json.loads((gc_dir / BOARD_DIR / TARGET_FILE).read_text())
+    for name in (TARGET_FILE, f"{record['top']}.v"):
+        shutil.copy(gc_dir / BOARD_DIR / name, out / BOARD_DIR / name)
+    sidecar = json.loads((gc_dir / "rtl" / f"{MODULE}.json").read_text())
+    sidecar.update(latency=latency, generator="bench/fpga.py naive",
+                   stats={"ands": None, "levels": None, "registers": None})
+    (out / "rtl" / f"{MODULE}.json").write_text(json.dumps(sidecar, indent=2))
+    (out / "rtl" / f"{MODULE}.v").write_text(verilog)
+
+
+def run_build(name: str, build_dir: Path) -> dict:
+    t0 = time.perf_counter()
+    rep = build(build_dir, progress=lambda m: print(f"  [{name}] {m}", file=sys.stderr,
+                                                    flush=True)).report
+    rep["bench_wall_s"] = round(time.perf_counter() - t0, 1)
+    return rep
+
+
+def row(name: str, rep: dict) -> dict:
+    r, t = rep["resources"], rep["timing"]
+    return {"flow": name, "latency": rep["pipeline"]["latency"],
+            "luts_core": r["core"]["luts"], "luts_total": r["total"]["luts"],
+            "ffs_core": r["core"]["ffs"], "ffs_total": r["total"]["ffs"],
+            "carry_core": r["core"]["carry"], "fmax_mhz": t["fmax_mhz"],
+            "levels": t.get("critical_path_logic_levels"), "pnr_s": rep["bench_wall_s"]}
+
+
+def print_table(rows: list[dict], device: str, lps: int, vectors: int) -> None:
+    gc = rows[0]
+    print(f"\nFPGA QoR on {device} (gatecomp --levels-per-stage {lps}); Yosys synth + nextpnr "
+          f"with the same commands and the same OOC harness; naive cores checked with iverilog "
+          f"on {vectors} vectors against PyTorch")
+    head = ("flow", "latency", "LUTs core", "LUTs total", "FFs core", "FFs total",
+            "CCU2C core", "Fmax MHz", "LUT ratio gc/naive", "Fmax ratio gc/naive")
+    print(" | ".join(f"{h:>12}" for h in head))
+    for r in rows:
+        lut_ratio = gc["luts_core"] / r["luts_core"] if r["luts_core"] else float("nan")
+        fmax_ratio = (gc["fmax_mhz"] / r["fmax_mhz"] if r["fmax_mhz"] and gc["fmax_mhz"]
+                      else float("nan"))
+        vals = (r["flow"], r["latency"], r["luts_core"], r["luts_total"], r["ffs_core"],
+                r["ffs_total"], r["carry_core"], r["fmax_mhz"], f"{lut_ratio:.3f}",
+                f"{fmax_ratio:.2f}")
+        print(" | ".join(f"{v!s:>12}" for v in vals))
+    print("LUTs/FFs 'core' = the network module alone (Yosys -noflatten stat); 'total' adds the "
+          "identical OOC harness; ratios use core LUTs; Fmax is nextpnr's for the whole design; "
+          "CCU2C = ECP5 carry cells (2 LUT4-equivalents each), not counted as LUTs.")
+    for r in rows[1:]:
+        fewer = 1 - gc["luts_core"] / r["luts_core"] if r["luts_core"] else float("nan")
+        faster = (gc["fmax_mhz"] or 0) > (r["fmax_mhz"] or 0)
+        ok = fewer >= 0.30 and faster
+        print(f"goal vs {r['flow']} (>= 30% fewer LUTs and higher Fmax): "
+              f"{'met' if ok else 'NOT met'} ({100 * fewer:.1f}% fewer core LUTs, Fmax "
+              f"{gc['fmax_mhz']} vs {r['fmax_mhz']} MHz)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("model", nargs="?", type=Path, default=BUNDLED_EXAMPLE,
+                    help="DLGN checkpoint (default: the bundled digits net)")
+    ap.add_argument("--synthetic", type=int, metavar="N",
+                    help="use a random synthetic DLGN of about N gates instead")
+    ap.add_argument("--device", default="ecp5-25k", help="device (default ecp5-25k)")
+    ap.add_argument("--levels-per-stage", type=int, default=8, metavar="L",
+                    help="gatecomp register stage every L logic levels (default 8)")
+    ap.add_argument("--no-piped", action="store_true", help="skip the naive-piped variant")
+    ap.add_argument("--jobs", type=int, default=1, help="builds run at once (default 1)")
+    ap.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    ap.add_argument("--json", type=Path, help="also write the rows to this JSON file")
+    args = ap.parse_args(argv)
+
+    tmp = None
+    if args.keep:
+        work = args.keep
+        work.mkdir(parents=True, exist_ok=True)
+    else:
+        tmp = tempfile.TemporaryDirectory(prefix="gatecomp-bench-fpga-")
+        work = Path(tmp.name)
+    try:
+        model_path = args.model
+        if args.synthetic:
+            sys.path.insert(0, str(ROOT / "bench"))
+            from compile_speed import make_synthetic
+
+            model_path = work / f"synthetic_{args.synthetic}.pt"
+            make_synthetic(model_path, args.synthetic)
+        model = load_dlgn(model_path)
+        try:
+            bits, _ = dataset_vectors(model)
+        except Exception:  # no dataset recorded: random vectors
+            bits = np.random.default_rng(0).integers(0, 2, (360, model.input_width)).astype(bool)
+        bits = np.asarray(bits, dtype=bool)
+        print(f"compiling {model_path.name} with gatecomp ({args.device}) ...", file=sys.stderr,
+              flush=True)
+        gc_dir = work / "gatecomp"
+        compile_gatecomp(model_path, gc_dir, args.device, args.levels_per_stage)
+
+        builds = [("gatecomp", gc_dir)]
+        variants = [("naive", False)] + ([] if args.no_piped else [("naive-piped", True)])
+        for name, piped in variants:
+            text, latency = naive_verilog(model, piped=piped)
+            d = work / name
+            naive_project(gc_dir, d, text, latency)
+            simdir = work / f"{name}_sim"
+            simdir.mkdir(exist_ok=True)
+            n = check_naive(d / "rtl" / f"{MODULE}.v", latency, model, bits, simdir)
+            print(f"{name}: {sum(s.out_dim for s in model.layers)} gate assigns, latency "
+                  f"{latency}; iverilog matches PyTorch on {n} vectors", file=sys.stderr,
+                  flush=True)
+            builds.append((name, d))
+
+        with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+            reports = list(pool.map(lambda b: run_build(*b), builds))
+        rows = [row(name, rep) for (name, _), rep in zip(builds, reports, strict=True)]
+        print_table(rows, args.device, args.levels_per_stage, len(bits))
+        if args.json:
+            args.json.write_text(json.dumps(rows, indent=2) + "\n")
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()
