@@ -28,6 +28,8 @@ Progress = Callable[[str], None]
 
 #: above this many ANDs the proof is skipped by default (simulation still runs)
 PROVE_LIMIT = 100_000
+#: the proof gives up (reports "undecided") after this long; simulation has already passed
+PROVE_SECONDS = 120.0
 #: above this many ANDs the LUT-count estimate in the report is skipped (it is a figure only)
 LUT_ESTIMATE_LIMIT = 500_000
 
@@ -126,7 +128,7 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
     proof = own_proof = None
     if opts.prove or (opts.prove is None and raw.aig.num_ands <= PROVE_LIMIT):
         done = _timed(say, "prove optimized == lowered")
-        own_proof = prove_equivalent(raw.aig, aig, time_limit=300.0)
+        own_proof = prove_equivalent(raw.aig, aig, time_limit=PROVE_SECONDS)
         if own_proof.equivalent is False:
             raise GatecompError(f"internal error: optimization changed the function: "
                                 f"{own_proof.message}")

@@ -27,7 +27,8 @@ def _run(*args):
 
 def test_bundled_bnn_compiles_and_verifies(tmp_path):
     out = tmp_path / "bnn"
-    res = _run("compile", BUNDLED, "-o", out, "--levels-per-stage", "16")
+    res = _run("compile", BUNDLED, "-o", out, "--levels-per-stage", "16",
+               "--no-prove")  # the SAT proof (~2 min here) is tested on its own elsewhere
     assert res.exit_code == 0, res.output
     res = _run("verify", out, "--vectors", "120")
     assert res.exit_code == 0, res.output
