@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from gatecomp.aig import random_inputs, read_aiger, simulate_words  # noqa: E402
 from gatecomp.passes.lutmap import LutMapParams, lutmap  # noqa: E402
 
-EPFL = Path("/work/shared/bench/epfl")
+EPFL = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "epfl"
 SUBSET = ("adder", "bar", "cavlc", "i2c", "int2float", "max", "priority", "router", "sin",
           "voter", "multiplier", "log2")
 

@@ -42,7 +42,7 @@ from gatecomp.aig import AIG, depth, read_aiger, write_aiger  # noqa: E402
 from gatecomp.passes.script import DEFAULT_SCRIPT, run_script  # noqa: E402
 from gatecomp.verify.abc_cec import abc_cec, find_abc  # noqa: E402
 
-EPFL_DIR = Path("/work/shared/bench/epfl")
+EPFL_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "epfl"
 #: EPFL circuits left out unless --all (ABC resyn2 alone takes ~30-50 s on hyp here)
 SLOW = frozenset({"hyp"})
 #: ABC's resyn2 alias (abc.rc), spelled out since Debian's berkeley-abc ships no abc.rc

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from gatecomp.aig import AIG, AIGBuilder
+
+#: the EPFL benchmark AIGs in ../shared beside the repository (present in CI and dev checkouts)
+EPFL = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "epfl"
 
 
 def random_aig(num_inputs: int, num_gates: int, num_outputs: int, seed: int = 0) -> AIG:

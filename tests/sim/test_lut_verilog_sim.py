@@ -18,9 +18,8 @@ from gatecomp.aig import AIG, exhaustive_inputs, read_aiger, simulate, unpack_bi
 from gatecomp.backends.lut_verilog import PortGroup, emit_lut_verilog, group_ports
 from gatecomp.passes.lutmap import LutMapParams, lutmap
 from gatecomp.toolchain import find_verilator
-from tests.conftest import random_aig
+from tests.conftest import EPFL, random_aig
 
-EPFL = Path("/work/shared/bench/epfl")
 pytestmark = [pytest.mark.sim,
               pytest.mark.skipif(shutil.which("iverilog") is None or shutil.which("vvp") is None,
                                  reason="iverilog not installed")]

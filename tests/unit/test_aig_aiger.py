@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from gatecomp.aig import AigerError, exhaustive_inputs, read_aiger, simulate_words, write_aiger
-from tests.conftest import random_aig
-
-EPFL = Path(__file__).resolve().parents[2].parent / "shared" / "bench" / "epfl"
+from tests.conftest import EPFL, random_aig
 
 
 def test_roundtrip_preserves_everything(small_aig):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,9 +22,8 @@ from gatecomp.errors import GatecompError
 from gatecomp.passes import BalanceParams, balance
 from gatecomp.passes.script import run_script
 from gatecomp.verify.abc_cec import abc_cec, find_abc
-from tests.conftest import random_aig
+from tests.conftest import EPFL, random_aig
 
-EPFL = Path("/work/shared/bench/epfl")
 PARAMS = [BalanceParams(), BalanceParams(area=False), BalanceParams(window=1)]
 
 needs_abc = pytest.mark.skipif(find_abc() is None, reason="ABC (berkeley-abc) not installed")

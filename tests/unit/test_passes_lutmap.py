@@ -23,9 +23,8 @@ from gatecomp.aig import (
 from gatecomp.passes.lutmap import LutMapParams, lutmap
 from gatecomp.passes.lutnet import LutNetwork
 from gatecomp.verify.abc_cec import abc_cec
-from tests.conftest import random_aig
+from tests.conftest import EPFL, random_aig
 
-EPFL = Path("/work/shared/bench/epfl")
 ABC = shutil.which("berkeley-abc") or shutil.which("yosys-abc")
 needs_epfl = pytest.mark.skipif(not EPFL.is_dir(), reason="EPFL benchmarks not available")
 needs_abc = pytest.mark.skipif(ABC is None, reason="ABC not installed")

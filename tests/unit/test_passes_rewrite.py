@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -20,9 +18,8 @@ from gatecomp.passes.cleanup import cleanup
 from gatecomp.passes.rewrite import RewriteParams, rewrite
 from gatecomp.passes.script import parse_script, run_script
 from gatecomp.verify.abc_cec import abc_cec, find_abc
-from tests.conftest import random_aig
+from tests.conftest import EPFL, random_aig
 
-EPFL = Path("/work/shared/bench/epfl")
 PARAMS = [RewriteParams(), RewriteParams(zero_gain=True), RewriteParams(cuts_per_node=1),
           RewriteParams(preserve_levels=False), RewriteParams(zero_gain=True, cuts_per_node=3)]
 

@@ -3,8 +3,6 @@ handles popcounts of different structure, agrees with ABC ``cec``, and catches a
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -17,9 +15,7 @@ from gatecomp.passes import script as script_mod
 from gatecomp.passes.script import RegisteredPass, run_script
 from gatecomp.verify.abc_cec import abc_cec, find_abc
 from gatecomp.verify.equivalence import miter_graph, prove_equivalent
-from tests.conftest import random_aig
-
-EPFL = Path("/work/shared/bench/epfl")
+from tests.conftest import EPFL, random_aig
 
 
 def _complement_live_fanin(aig: AIG) -> AIG:
