@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gatecomp.aig import AIG, depth, read_aiger, write_aiger  # noqa: E402
-from gatecomp.passes.script import DEFAULT_SCRIPT, run_script  # noqa: E402
+from gatecomp.passes.script import DEFAULT_SCRIPT, NAMED_SCRIPTS, run_script  # noqa: E402
 from gatecomp.verify.abc_cec import abc_cec, find_abc  # noqa: E402
 
 EPFL_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "epfl"
@@ -49,8 +49,7 @@ SLOW = frozenset({"hyp"})
 RESYN2 = ("balance; rewrite; refactor; balance; rewrite; rewrite -z; balance; refactor -z; "
           "rewrite -z; balance")
 #: gatecomp's resyn2-like script with the passes it has so far (no refactor yet)
-GC_RESYN = ("cleanup,balance,rewrite,balance,rewrite,rewrite{zero_gain=true},balance,"
-            "rewrite{zero_gain=true},balance")
+GC_RESYN = NAMED_SCRIPTS["resyn"]
 
 
 @dataclass

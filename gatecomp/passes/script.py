@@ -36,14 +36,21 @@ PASSES: dict[str, RegisteredPass] = {
 
 DEFAULT_SCRIPT = "cleanup,balance"
 
+#: scripts a user can name instead of spelling out (``-p resyn``); resyn is ABC resyn2's shape
+NAMED_SCRIPTS: dict[str, str] = {
+    "default": DEFAULT_SCRIPT,
+    "resyn": "cleanup,balance,rewrite,balance,rewrite,rewrite{zero_gain=true},balance,"
+             "rewrite{zero_gain=true},balance",
+}
+
 _STEP = re.compile(r"\s*([A-Za-z_][\w-]*)\s*(?:\{([^{}]*)\})?\s*")
 
 
 def parse_script(script: str) -> list[tuple[str, object]]:
-    """Split a script into (pass name, params instance) steps."""
+    """Split a script (or the name of one in :data:`NAMED_SCRIPTS`) into (pass, params) steps."""
     steps: list[tuple[str, object]] = []
     pos = 0
-    text = script.strip()
+    text = NAMED_SCRIPTS.get(script.strip(), script.strip())
     while pos < len(text):
         m = _STEP.match(text, pos)
         if not m or m.end() == pos:

@@ -30,3 +30,16 @@ def test_parse_and_run():
 def test_script_errors(script, msg):
     with pytest.raises(GatecompError, match=msg):
         parse_script(script)
+
+
+def test_named_scripts_expand():
+    from gatecomp.passes.script import NAMED_SCRIPTS
+
+    assert [s[0] for s in parse_script("resyn")] == [
+        s[0] for s in parse_script(NAMED_SCRIPTS["resyn"])]
+    aig = random_aig(8, 200, 4, seed=6)
+    out, stats = run_script(aig, "resyn")
+    assert [s.name for s in stats][:3] == ["cleanup", "balance", "rewrite"]
+    ins = exhaustive_inputs(8)
+    assert np.array_equal(simulate_words(out, ins), simulate_words(aig, ins))
+    assert out.num_ands <= aig.num_ands
