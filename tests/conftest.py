@@ -7,10 +7,26 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gatecomp.aig import AIG, AIGBuilder
+from gatecomp.aig import AIG, AIGBuilder, read_aiger, simulate_words
+from gatecomp.toolchain import find_abc
 
 #: the EPFL benchmark AIGs in ../shared beside the repository (present in CI and dev checkouts)
 EPFL = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "epfl"
+
+needs_abc = pytest.mark.skipif(find_abc() is None, reason="ABC (berkeley-abc) not installed")
+
+
+def epfl(name: str) -> AIG:
+    """An EPFL benchmark circuit, or skip the test where the benchmarks are not beside us."""
+    path = EPFL / f"{name}.aig"
+    if not path.exists():
+        pytest.skip(f"EPFL benchmark {path} not available")
+    return read_aiger(path)
+
+
+def assert_same_function(a: AIG, b: AIG, words: np.ndarray) -> None:
+    """``a`` and ``b`` agree on every packed input pattern in ``words``."""
+    assert np.array_equal(simulate_words(a, words), simulate_words(b, words))
 
 
 def random_aig(num_inputs: int, num_gates: int, num_outputs: int, seed: int = 0) -> AIG:

@@ -15,29 +15,15 @@ from gatecomp.aig import (
     depth,
     exhaustive_inputs,
     random_inputs,
-    read_aiger,
-    simulate_words,
 )
 from gatecomp.errors import GatecompError
 from gatecomp.passes import BalanceParams, balance
 from gatecomp.passes.script import run_script
 from gatecomp.verify.abc_cec import abc_cec, find_abc
-from tests.conftest import EPFL, random_aig
+from tests.conftest import EPFL, assert_same_function, epfl, needs_abc, random_aig
 
 PARAMS = [BalanceParams(), BalanceParams(area=False), BalanceParams(window=1)]
 
-needs_abc = pytest.mark.skipif(find_abc() is None, reason="ABC (berkeley-abc) not installed")
-
-
-def epfl(name: str) -> AIG:
-    path = EPFL / f"{name}.aig"
-    if not path.exists():
-        pytest.skip(f"EPFL benchmark {path} not available")
-    return read_aiger(path)
-
-
-def assert_same_function(a: AIG, b: AIG, words: np.ndarray) -> None:
-    assert np.array_equal(simulate_words(a, words), simulate_words(b, words))
 
 
 def assert_no_worse(before: AIG, after: AIG, stats) -> None:

@@ -2,39 +2,23 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from gatecomp.aig import (
-    AIG,
     check_aig,
     depth,
     exhaustive_inputs,
     random_inputs,
-    read_aiger,
-    simulate_words,
 )
 from gatecomp.passes.cleanup import cleanup
 from gatecomp.passes.rewrite import RewriteParams, rewrite
 from gatecomp.passes.script import parse_script, run_script
-from gatecomp.verify.abc_cec import abc_cec, find_abc
-from tests.conftest import EPFL, random_aig
+from gatecomp.verify.abc_cec import abc_cec
+from tests.conftest import assert_same_function, epfl, needs_abc, random_aig
 
 PARAMS = [RewriteParams(), RewriteParams(zero_gain=True), RewriteParams(cuts_per_node=1),
           RewriteParams(preserve_levels=False), RewriteParams(zero_gain=True, cuts_per_node=3)]
 
-needs_abc = pytest.mark.skipif(find_abc() is None, reason="ABC (berkeley-abc) not installed")
-
-
-def epfl(name: str) -> AIG:
-    path = EPFL / f"{name}.aig"
-    if not path.exists():
-        pytest.skip(f"EPFL benchmark {path} not available")
-    return read_aiger(path)
-
-
-def assert_same_function(a: AIG, b: AIG, words: np.ndarray) -> None:
-    assert np.array_equal(simulate_words(a, words), simulate_words(b, words))
 
 
 @pytest.mark.parametrize("params", PARAMS, ids=lambda p: repr(p)[14:-1])
