@@ -26,6 +26,7 @@ from torch import nn
 
 from ..errors import GatecompError, UnknownFormatError
 from ..nn import PopcountScores, ThermometerEncoding, ThresholdLinear, fold_binary
+from .checkpoint import save_checkpoint
 
 FORMAT = "gatecomp.bnn"
 VERSION = 1
@@ -52,10 +53,7 @@ def bnn_checkpoint(module: nn.Module, *, encoding: ThermometerEncoding | dict | 
 
 def save_bnn(path: str | Path, module: nn.Module, **kwargs: object) -> Path:
     """Write :func:`bnn_checkpoint` to ``path`` with ``torch.save``; returns the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(bnn_checkpoint(module, **kwargs), path)
-    return path
+    return save_checkpoint(path, bnn_checkpoint(module, **kwargs))
 
 
 def read_file(path: str | Path) -> dict:

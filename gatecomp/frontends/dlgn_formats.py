@@ -40,6 +40,7 @@ from torch import nn
 from ..errors import GatecompError, UnknownFormatError
 from ..nn import GroupSum, LogicLayer, ThermometerEncoding
 from . import difflogic_shim
+from .checkpoint import save_checkpoint
 
 FORMAT = "gatecomp.dlgn"
 VERSION = 1
@@ -313,7 +314,4 @@ def dlgn_checkpoint(module: nn.Sequential, *, encoding: ThermometerEncoding | di
 
 def save_dlgn(path: str | Path, module: nn.Sequential, **kwargs: object) -> Path:
     """Write :func:`dlgn_checkpoint` to ``path`` with ``torch.save``; returns the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(dlgn_checkpoint(module, **kwargs), path)
-    return path
+    return save_checkpoint(path, dlgn_checkpoint(module, **kwargs))
