@@ -53,11 +53,13 @@ def test_text_has_header_and_contract_ports(params):
     json.dumps(side)  # serialisable as is
 
 
-def test_output_is_deterministic_across_processes(tmp_path):
+@pytest.mark.parametrize("construction", ["level", "direct"])
+def test_output_is_deterministic_across_processes(construction):
     net = make_net(seed=4)
     params = PipelineParams(stages=2)
-    first, side1 = emit_verilog(net, "det", params, source="s", options={"a": 1})
-    second, side2 = emit_verilog(net, "det", params, source="s", options={"a": 1})
+    kwargs = {"source": "s", "options": {"a": 1}, "construction": construction}
+    first, side1 = emit_verilog(net, "det", params, **kwargs)
+    second, side2 = emit_verilog(net, "det", params, **kwargs)
     assert first == second and side1 == side2
     script = (
         "import sys\n"
@@ -65,7 +67,7 @@ def test_output_is_deterministic_across_processes(tmp_path):
         "from gatecomp.passes import PipelineParams\n"
         "from tests.unit.test_backends_amaranth import make_net\n"
         "text, _ = emit_verilog(make_net(seed=4), 'det', PipelineParams(stages=2), "
-        "source='s', options={'a': 1})\n"
+        f"source='s', options={{'a': 1}}, construction={construction!r})\n"
         "sys.stdout.write(text)\n")
     root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(root)}
