@@ -16,8 +16,15 @@ from .binary import (
     xnor_popcount,
 )
 from .datasets import DIGITS_SPLIT, load_split
-from .encoding import DIGITS_THRESHOLDS, ThermometerEncoding, digits_encoding
+from .encoding import (
+    DIGITS_THRESHOLDS,
+    ThermometerEncoding,
+    UniformEncoding,
+    digits_encoding,
+    encoding_from_dict,
+)
 from .group_sum import GroupSum
+from .integer import IntLinear, IntScores, check_chain, code_bits
 from .logic_layer import (
     GATE_NAMES,
     TRUTH_TABLES,
@@ -33,4 +40,6 @@ __all__ = [
     "DIGITS_SPLIT", "DIGITS_THRESHOLDS", "GATE_NAMES", "GroupSum", "LogicLayer",
     "TRUTH_TABLES", "ThermometerEncoding", "digits_encoding", "load_split",
     "random_connections", "truth_tables_to_ids", "unique_connections",
+    "IntLinear", "IntScores", "UniformEncoding", "check_chain", "code_bits",
+    "encoding_from_dict",
 ]

@@ -82,6 +82,77 @@ class ThermometerEncoding:
         return enc
 
 
+@dataclass(frozen=True)
+class UniformEncoding:
+    """Uniform k-bit quantization of real features into unsigned codes (a quantized input layer).
+
+    ``code = clamp(round_half_even(x * prescale / scale) + zero_point, 0, 2**bits - 1)``,
+    evaluated in float32 like the PyTorch/Brevitas quantizer it mirrors (a signed quantizer is a
+    ``zero_point`` of ``2**(bits-1)``: the hardware reads offset-binary codes). Each feature's
+    code takes ``bits`` consecutive input bits, LSB first, feature-major.
+    """
+
+    bits: int
+    scale: float
+    num_features: int
+    zero_point: int = 0
+    prescale: float = 1.0
+
+    def __post_init__(self) -> None:
+        if int(self.bits) < 1 or int(self.num_features) < 1:
+            raise ValueError("bits and num_features must be positive")
+        if not (np.isfinite(self.scale) and self.scale > 0 and np.isfinite(self.prescale)):
+            raise ValueError(f"scale must be positive and finite, got {self.scale}")
+        for name in ("bits", "num_features", "zero_point"):
+            object.__setattr__(self, name, int(getattr(self, name)))
+        for name in ("scale", "prescale"):
+            object.__setattr__(self, name, float(getattr(self, name)))
+
+    @property
+    def width(self) -> int:
+        return self.num_features * self.bits
+
+    def codes(self, x: np.ndarray) -> np.ndarray:
+        """(samples, num_features) int64 codes of raw features."""
+        x = np.asarray(x)
+        if x.ndim != 2 or x.shape[1] != self.num_features:
+            raise ValueError(f"expected (samples, {self.num_features}) features, got {x.shape}")
+        v = (x.astype(np.float32) * np.float32(self.prescale)) / np.float32(self.scale)
+        q = np.round(v).astype(np.int64) + self.zero_point
+        return np.clip(q, 0, (1 << self.bits) - 1)
+
+    def encode(self, x: np.ndarray) -> np.ndarray:
+        """(samples, width) bool: each feature's code, LSB first, feature-major."""
+        c = self.codes(x)
+        bits = (c[:, :, None] >> np.arange(self.bits)[None, None, :]) & 1
+        return bits.reshape(c.shape[0], self.width).astype(bool)
+
+    def to_dict(self) -> dict:
+        return {"type": "uniform", "bits": self.bits, "scale": self.scale,
+                "zero_point": self.zero_point, "prescale": self.prescale,
+                "num_features": self.num_features, "bit_order": "feature-major-lsb-first",
+                "width": self.width}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> UniformEncoding:
+        if not isinstance(data, dict) or data.get("type") != "uniform":
+            raise ValueError("encoding must be a dict with type 'uniform'")
+        try:
+            return cls(int(data["bits"]), float(data["scale"]), int(data["num_features"]),
+                       int(data.get("zero_point", 0)), float(data.get("prescale", 1.0)))
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"malformed uniform encoding: {exc}") from None
+
+
+def encoding_from_dict(data: dict) -> ThermometerEncoding | UniformEncoding:
+    """The encoding a checkpoint's ``encoding`` dict describes (by its ``type``)."""
+    kinds = {"thermometer": ThermometerEncoding, "uniform": UniformEncoding}
+    kind = data.get("type") if isinstance(data, dict) else None
+    if kind not in kinds:
+        raise ValueError(f"unknown input encoding type {kind!r} (known: {', '.join(kinds)})")
+    return kinds[kind].from_dict(data)
+
+
 def digits_encoding(thresholds: tuple[float, ...] = DIGITS_THRESHOLDS) -> ThermometerEncoding:
     """The thermometer code used for the bundled 8x8 digits model."""
     return ThermometerEncoding(tuple(thresholds), DIGITS_FEATURES)
