@@ -3,7 +3,9 @@
 ``LogicLayer`` (two-input logic gates, difflogic semantics, raw or light parametrisation),
 ``GroupSum`` (per-class block sums), the binary XNOR-popcount layers (``BinaryLinear``,
 ``BinaryScores`` and their integer forms ``ThresholdLinear``, ``PopcountScores``) and the input
-binarisation (``ThermometerEncoding``).
+binarisation (``ThermometerEncoding``), the integer layers every quantized network folds into
+(``IntLinear``, ``IntScores``) and our trainable low-bit layers (``QuantLinear``,
+``QuantScores``) whose eval forward is that integer form.
 """
 
 from .binary import (
@@ -33,6 +35,7 @@ from .logic_layer import (
     truth_tables_to_ids,
     unique_connections,
 )
+from .quant import QuantLinear, QuantScores, fan_in_mask, fold_multi_threshold
 
 __all__ = [
     "BinaryLinear", "BinaryScores", "PopcountScores", "ThresholdLinear", "fold_binary",
@@ -42,4 +45,5 @@ __all__ = [
     "random_connections", "truth_tables_to_ids", "unique_connections",
     "IntLinear", "IntScores", "UniformEncoding", "check_chain", "code_bits",
     "encoding_from_dict",
+    "QuantLinear", "QuantScores", "fan_in_mask", "fold_multi_threshold",
 ]
