@@ -106,14 +106,35 @@ def compile_cmd(model: Path, out_dir: Path, name, pipeline_stages, levels_per_st
               help="Verify a Verilog netlist instead of rtl/NAME.v (same ports); alone: the "
                    "one `gatecomp build` synthesized (board/NAME_netlist.v), with the FPGA "
                    "cell models.")
-def verify(build_dir: Path, sim: str, vectors, backpressure: bool, netlist) -> None:
+@click.option("--uart", is_flag=True,
+              help="Verify the board's UART shell with the core at protocol level: 8N1 "
+                   "frames on uart_rx, answer bytes decoded from uart_tx, the frame timeout "
+                   "(needs compile --board; 20 vectors unless --vectors).")
+@click.option("--baud", type=click.IntRange(min=1), metavar="BAUD",
+              help="With --uart: simulate the shell rebuilt for this baud rate (fewer cycles; "
+                   "default: board/NAME_uart.v as synthesized).")
+@click.option("--timeout-cycles", type=click.IntRange(min=1), metavar="N",
+              help="With --uart: simulate the shell rebuilt with this frame timeout in clock "
+                   "cycles (default: 50 ms).")
+@click.option("--port", metavar="DEVICE",
+              help="With --uart: send the vectors to a real board on this serial port "
+                   "(e.g. /dev/ttyUSB1; needs pyserial).")
+def verify(build_dir: Path, sim: str, vectors, backpressure: bool, netlist, uart: bool, baud,
+           timeout_cycles, port) -> None:
     """Run the cocotb regression of BUILD_DIR's RTL against the PyTorch reference.
 
     One vector per clock is streamed through the pipeline; every output is compared bit for bit
-    at exactly the latency in rtl/NAME.json. Exit status 1 on any mismatch.
+    at exactly the latency in rtl/NAME.json. With --uart, the board's UART shell is driven
+    through its serial pins instead, and each answer byte is compared with the reference class.
+    Exit status 1 on any mismatch.
     """
     from .verify.rtl_sim import run_rtl_verify
 
+    if not uart and (baud or timeout_cycles or port):
+        raise GatecompError("--baud, --timeout-cycles and --port go with --uart")
+    if uart:
+        _verify_uart(build_dir, sim, vectors, backpressure, netlist, baud, timeout_cycles, port)
+        return
     extra: list[Path] = []
     if netlist is not None:
         from .fpga.netlist import netlist_sources
@@ -121,6 +142,33 @@ def verify(build_dir: Path, sim: str, vectors, backpressure: bool, netlist) -> N
     _progress(f"simulating {netlist or build_dir} with {sim} ...")
     res = run_rtl_verify(build_dir, sim=sim, vectors=vectors, netlist=netlist,
                          backpressure=backpressure, extra_sources=extra)
+    click.echo(res.summary())
+    res.raise_on_failure()
+
+
+def _verify_uart(build_dir: Path, sim: str, vectors, backpressure: bool, netlist, baud,
+                 timeout_cycles, port) -> None:
+    from .fpga.uart_verify import UART_DEFAULT_VECTORS, run_board_verify, run_uart_verify
+
+    if backpressure:
+        raise GatecompError("--backpressure tests the stream ports; the UART shell sets its own "
+                            "pace (drop --backpressure)")
+    count = vectors or UART_DEFAULT_VECTORS
+    if port:
+        if netlist is not None or baud or timeout_cycles:
+            raise GatecompError("--port talks to the board as built: no --netlist, --baud or "
+                                "--timeout-cycles")
+        _progress(f"sending {count} vectors to the board on {port} ...")
+        res = run_board_verify(build_dir, port, count)
+    else:
+        extra: list[Path] = []
+        if netlist is not None:
+            from .fpga.netlist import netlist_sources
+            netlist, extra = netlist_sources(build_dir, Path(netlist) if netlist else None)
+        _progress(f"simulating the UART shell of {netlist or build_dir} with {sim} ...")
+        res = run_uart_verify(build_dir, count, sim=sim, baud=baud,
+                              timeout_cycles=timeout_cycles, netlist=netlist,
+                              extra_sources=tuple(extra))
     click.echo(res.summary())
     res.raise_on_failure()
 

@@ -14,6 +14,10 @@ Files (``T`` = top module: ``NAME_uart`` on a board, ``NAME_ooc`` for a device-o
 ``Makefile``           ``make`` rebuilds the bitstream; ``make YOSYS=yosys`` uses native tools
 ``README.md``          the UART byte protocol and how to rebuild
 =====================  ==================================================================
+
+``target.json`` also records the UART shell's constants (``uart``: clock, baud, divisor,
+frame timeout in cycles, bytes per vector, LED polarity), which the protocol simulation
+(:mod:`gatecomp.fpga.uart_verify`) reads.
 """
 
 from __future__ import annotations
@@ -24,7 +28,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .boards import Target
-from .shell import frame_bytes, ooc_harness_verilog, uart_shell_verilog
+from .shell import (
+    frame_bytes,
+    ooc_harness_verilog,
+    result_port,
+    uart_shell_verilog,
+    uart_timing,
+)
 
 BOARD_DIR = "board"
 TARGET_FILE = "target.json"
@@ -131,6 +141,11 @@ def lpf(target: Target) -> str:
     return "\n".join(lines) + "\n"
 
 
+def led_invert_mask(target: Target) -> int:
+    """Bit ``i`` set when LED ``i`` is active low (``invert`` in the board file)."""
+    return sum(1 << i for i, pin in enumerate(target.leds) if pin.invert)
+
+
 def _pins(target: Target):
     pins = [target.clock, target.uart_rx, target.uart_tx, *target.leds]
     return [p for p in pins if p is not None]
@@ -179,7 +194,12 @@ def readme(module: str, sidecar: dict, target: Target) -> str:
             f"Send {frame_bytes(sidecar)} bytes per input vector, least significant byte "
             f"first: bit i of the {width}-bit input is bit i % 8 of byte i // 8. After the "
             "last byte the board answers with one byte, the class index, and shows its low "
-            "bits on the LEDs. A pause of more than 50 ms inside a vector restarts it.", ""]
+            "bits on the LEDs. A pause of more than "
+            f"{uart_timing(target.clock_hz, target.baud).timeout_s * 1e3:g} ms inside a vector "
+            "restarts it.", "",
+            "`gatecomp verify .. --uart` simulates this protocol on the shell and the core "
+            "against the reference; with pyserial installed, `gatecomp verify .. --uart "
+            "--port /dev/ttyUSB1` runs the same vectors on the board.", ""]
     else:
         text += ["Device-only target: the top is a seven-pin test harness "
                  f"({module}_ooc: serial in_data, serial outputs) for resource and timing "
@@ -192,8 +212,14 @@ def write_board_project(build_dir: Path, module: str, sidecar: dict, target: Tar
     board = Path(build_dir) / BOARD_DIR
     board.mkdir(parents=True, exist_ok=True)
     top = top_name(module, target)
+    uart = None
     if target.board:
-        shell = uart_shell_verilog(sidecar, target.clock_hz, target.baud, len(target.leds))
+        timing = uart_timing(target.clock_hz, target.baud)
+        invert = led_invert_mask(target)
+        shell = uart_shell_verilog(sidecar, timing, len(target.leds), invert)
+        uart = {**timing.as_dict(), "frame_bytes": frame_bytes(sidecar),
+                "result_port": result_port(sidecar)[0], "leds": len(target.leds),
+                "led_invert": invert}
         constraints = pcf(target) if target.family == "ice40" else lpf(target)
         (board / f"{module}.{'pcf' if target.family == 'ice40' else 'lpf'}").write_text(
             constraints)
@@ -208,6 +234,7 @@ def write_board_project(build_dir: Path, module: str, sidecar: dict, target: Tar
     record = {"module": module, "top": top, "target": target.as_dict(), "freq_mhz": freq,
               "bitstream": bitstream_name(module, target),
               "netlist": f"{module}_netlist.v",
-              "uart_frame_bytes": frame_bytes(sidecar) if target.board else None}
+              "uart_frame_bytes": frame_bytes(sidecar) if target.board else None,
+              "uart": uart}
     (board / TARGET_FILE).write_text(json.dumps(record, indent=2) + "\n")
     return board

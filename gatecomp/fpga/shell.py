@@ -16,6 +16,13 @@ UART shell ``NAME_uart`` (board builds; ports ``clk``, ``uart_rx``, ``uart_tx``,
 * a pause longer than ~50 ms inside a vector restarts it (the next byte is byte 0 again), so
   a host can always resynchronise by waiting.
 
+The constants are :class:`UartTiming`: ``divisor`` clock cycles per bit (the board clock over
+the baud rate, rounded; at most 2 % off) and ``timeout_cycles`` (50 ms of board clock, at
+least four byte times). Boards get the defaults; the simulation of the protocol
+(:mod:`gatecomp.fpga.uart_verify`) may elaborate the same shell with a faster baud rate and a
+shorter timeout, which changes those two constants and nothing else. LEDs marked ``invert``
+in the board file (active low) are driven inverted, so a lit LED is a 1 bit.
+
 Test harness ``NAME_ooc`` (device-only builds; ports ``clk``, ``rst``, ``sin``, ``in_valid``,
 ``out_ready``, ``load``, ``sout``): ``in_data`` is shifted in from ``sin``, every output port
 and ``out_valid`` are loaded into a shift register (``load``) and shifted out on ``sout``, so no
@@ -24,6 +31,8 @@ bits flip-flops outside the core.
 """
 
 from __future__ import annotations
+
+from dataclasses import asdict, dataclass
 
 from amaranth.back import verilog as amaranth_verilog
 from amaranth.hdl import (
@@ -38,15 +47,85 @@ from amaranth.hdl import (
     Signal,
 )
 
+from ..errors import GatecompError
+
 #: a pause this long (seconds) inside a vector restarts the frame
 FRAME_TIMEOUT_S = 0.05
+#: the shortest frame timeout, in bit times (four bytes), so byte gaps never reach it
+MIN_TIMEOUT_BITS = 40
+#: the largest relative error of the rounded baud divisor (8N1 receivers tolerate ~4 %)
+MAX_BAUD_ERROR = 0.02
+
+
+@dataclass(frozen=True)
+class UartTiming:
+    """The UART shell's constants.
+
+    ``divisor`` clock cycles per bit; ``timeout_cycles`` idle clock cycles inside a vector
+    after which the next byte is byte 0 again.
+    """
+
+    clock_hz: float
+    baud: int
+    divisor: int
+    timeout_cycles: int
+
+    @property
+    def baud_error(self) -> float:
+        """Relative error of the shell's bit rate (``clock_hz / divisor``) vs ``baud``."""
+        return self.clock_hz / self.divisor / self.baud - 1.0
+
+    @property
+    def timeout_s(self) -> float:
+        return self.timeout_cycles / self.clock_hz
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def uart_timing(clock_hz: float, baud: int, timeout_cycles: int | None = None) -> UartTiming:
+    """The shell's constants for a ``clock_hz`` clock at ``baud``.
+
+    Parameters
+    ----------
+    clock_hz
+        The board clock.
+    baud
+        The line rate, 8N1.
+    timeout_cycles
+        Idle cycles inside a vector that restart it; default 50 ms of clock (and at least
+        :data:`MIN_TIMEOUT_BITS` bit times).
+
+    Raises
+    ------
+    GatecompError
+        If the clock cannot make ``baud`` within :data:`MAX_BAUD_ERROR` (with at least four
+        cycles a bit), or ``timeout_cycles`` is shorter than four byte times.
+    """
+    if baud <= 0 or clock_hz <= 0:
+        raise GatecompError(f"bad UART clock {clock_hz} Hz / baud rate {baud}")
+    divisor = max(4, round(clock_hz / baud))
+    timing = UartTiming(float(clock_hz), int(baud), divisor, 0)
+    if abs(timing.baud_error) > MAX_BAUD_ERROR:
+        raise GatecompError(f"a {clock_hz / 1e6:g} MHz clock cannot make {baud} baud: "
+                            f"{divisor} cycles a bit is {timing.baud_error:+.1%} off (at most "
+                            f"{MAX_BAUD_ERROR:.0%}, and at least 4 cycles a bit)")
+    floor = divisor * MIN_TIMEOUT_BITS
+    if timeout_cycles is None:
+        timeout_cycles = max(floor, round(clock_hz * FRAME_TIMEOUT_S))
+    elif timeout_cycles < floor:
+        raise GatecompError(f"UART frame timeout of {timeout_cycles} cycles is shorter than "
+                            f"{MIN_TIMEOUT_BITS} bit times ({floor} cycles)")
+    return UartTiming(float(clock_hz), int(baud), divisor, int(timeout_cycles))
 
 
 def _outputs(sidecar: dict) -> list[tuple[str, int]]:
     return [(o["port"], int(o["width"])) for o in sidecar["outputs"]]
 
 
-def _result_port(sidecar: dict) -> tuple[str, int]:
+def result_port(sidecar: dict) -> tuple[str, int]:
+    """(port, width) of the output whose low byte the shell sends: ``out_pred``, else the
+    first output port."""
     outs = _outputs(sidecar)
     for port, width in outs:
         if port == "out_pred":
@@ -62,14 +141,16 @@ def frame_bytes(sidecar: dict) -> int:
 class UartShell(Elaboratable):
     """The UART shell (see the module docstring for the protocol)."""
 
-    def __init__(self, sidecar: dict, clock_hz: float, baud: int, leds: int):
+    def __init__(self, sidecar: dict, timing: UartTiming, leds: int, led_invert: int = 0):
         self.sidecar = sidecar
-        self.divisor = max(4, round(clock_hz / baud))
-        self.timeout = max(self.divisor * 40, round(clock_hz * FRAME_TIMEOUT_S))
+        self.timing = timing
+        self.divisor = timing.divisor
+        self.timeout = timing.timeout_cycles
         self.clk = Signal(name="clk")
         self.uart_rx = Signal(init=1)
         self.uart_tx = Signal(init=1)
-        self.led = Signal(max(leds, 1))
+        self.led_invert = led_invert & ((1 << max(leds, 1)) - 1)
+        self.led = Signal(max(leds, 1), init=self.led_invert)  # all LEDs dark at power-on
         self.nleds = leds
 
     def elaborate(self, platform) -> Module:
@@ -152,7 +233,7 @@ class UartShell(Elaboratable):
         tx_cnt = Signal(range(div))
         tx_left = Signal(range(11))
         out_valid = Signal()
-        port, pwidth = _result_port(sc)
+        port, pwidth = result_port(sc)
         result = Signal(pwidth)
         byte = Signal(8)
         m.d.comb += byte.eq(result[:8] if pwidth >= 8 else result)
@@ -168,8 +249,8 @@ class UartShell(Elaboratable):
         with m.Elif(out_valid & (por == 0)):
             m.d.sync += [tx_shift.eq(Cat(Const(0, 1), byte, Const(1, 1))), tx_busy.eq(1),
                          tx_cnt.eq(div - 1), tx_left.eq(10)]
-            m.d.sync += self.led.eq(result[:len(self.led)] if pwidth >= len(self.led)
-                                    else result)
+            shown = result[:len(self.led)] if pwidth >= len(self.led) else result
+            m.d.sync += self.led.eq(shown ^ self.led_invert)
 
         m.submodules.core = Instance(
             sc["module"],
@@ -215,9 +296,14 @@ class OocHarness(Elaboratable):
         return m
 
 
-def uart_shell_verilog(sidecar: dict, clock_hz: float, baud: int, leds: int) -> str:
-    """Verilog of ``NAME_uart`` (the core itself is not included)."""
-    shell = UartShell(sidecar, clock_hz, baud, leds)
+def uart_shell_verilog(sidecar: dict, timing: UartTiming, leds: int,
+                       led_invert: int = 0) -> str:
+    """Verilog of ``NAME_uart`` (the core itself is not included).
+
+    ``timing`` comes from :func:`uart_timing`; ``led_invert`` has bit ``i`` set when LED ``i``
+    is active low.
+    """
+    shell = UartShell(sidecar, timing, leds, led_invert)
     ports = [shell.clk, shell.uart_rx, shell.uart_tx, shell.led]
     return amaranth_verilog.convert(shell, name=f"{sidecar['module']}_uart", ports=ports,
                                     emit_src=False)
