@@ -54,11 +54,21 @@ def _bnn() -> Frontend:
                     bnn.dataset_vectors)
 
 
+def _qnn() -> Frontend:
+    from . import qnn
+
+    return Frontend("qnn", qnn.SUPPORTED_FORMATS, (".pt", ".pth", ".ckpt", ".bin", "", ".onnx"),
+                    qnn.load_qnn, qnn.lower_qnn, qnn.reference_outputs, qnn.describe_qnn,
+                    qnn.dataset_vectors)
+
+
 #: factories, so importing the registry does not import every frontend's dependencies. The BNN
-#: frontend comes first: it claims only dicts with ``"format": "gatecomp.bnn"`` and modules of
-#: binary layers (sniffing a file memory-maps it), while the DLGN frontend reports every other
-#: module or dict it cannot read as an error rather than passing it on.
-FRONTEND_FACTORIES: list[Callable[[], Frontend]] = [_bnn, _dlgn]
+#: and QNN frontends come first: they claim only dicts with ``"format": "gatecomp.bnn"`` /
+#: ``"gatecomp.qnn"`` (sniffing a file memory-maps it), ``.onnx`` files (QNN) and modules of
+#: their own layers (binary layers before integer ones: the BNN frontend is tried first), while
+#: the DLGN frontend reports every other module or dict it cannot read as an error rather than
+#: passing it on.
+FRONTEND_FACTORIES: list[Callable[[], Frontend]] = [_bnn, _qnn, _dlgn]
 
 
 def frontends() -> list[Frontend]:

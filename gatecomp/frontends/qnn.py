@@ -1,0 +1,324 @@
+"""The QNN frontend: integer low-bit networks to a LogicNet, and their reference.
+
+Public API (used through :mod:`gatecomp.frontends.registry`): :func:`load_qnn`,
+:func:`lower_qnn`, :func:`reference_outputs`, :func:`describe_qnn`, :func:`dataset_vectors`.
+
+A :class:`QNNModel` holds the chain ``IntLinear* IntScores`` of :mod:`gatecomp.nn.integer`
+(the contract every quantized network is folded into: unsigned codes, integer weights,
+multi-threshold activations); its forward is the reference the hardware must match bit for
+bit. Sources: a ``gatecomp.qnn`` checkpoint (:mod:`.qnn_formats`), an in-memory list or
+``nn.Sequential`` of integer layers or of layers with a ``fold()`` into them (our
+``gatecomp.nn.quant`` layers), or a QONNX ``.onnx`` file (:mod:`.qonnx_reader`).
+
+Ports: input ``x`` (the first layer's codes, ``in_bits`` each, LSB first, feature-major);
+outputs ``score0..score{k-1}`` = ``acc_c - lo`` (unsigned, ``lo`` the common offset in
+``net.meta["score_offset"]``, see :func:`.qnn_lower.score_range`) and ``pred``, their
+first-index argmax. The lowering itself is :mod:`.qnn_lower`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..aig import AIGBuilder, LogicNet, Port, bit_names
+from ..errors import GatecompError, UnknownFormatError
+from ..nn import (
+    IntLinear,
+    IntScores,
+    ThermometerEncoding,
+    UniformEncoding,
+    check_chain,
+    encoding_from_dict,
+    load_split,
+)
+from . import qnn_formats
+from .arith import argmax_first
+from .qnn_lower import QNNLowerParams, lower_layers, score_range, stats_dicts
+
+__all__ = ["QNNModel", "dataset_vectors", "describe_qnn", "load_qnn", "lower_qnn",
+           "output_ports", "reference_outputs"]
+
+SUPPORTED_FORMATS = (qnn_formats.FORMAT, "qnn.module", "qonnx")
+Encoding = ThermometerEncoding | UniformEncoding
+
+
+@dataclass(eq=False)
+class QNNModel:
+    """A validated integer network (the reference) plus metadata."""
+
+    layers: list[nn.Module]
+    input_width: int
+    num_classes: int
+    encoding: Encoding | None
+    source: str
+    format: str
+    dataset: dict | None = None
+    metrics: dict = field(default_factory=dict)
+    folding: dict = field(default_factory=dict)
+
+    @property
+    def module(self) -> nn.Sequential:
+        return nn.Sequential(*self.layers).eval()
+
+    @property
+    def hidden(self) -> list[IntLinear]:
+        return list(self.layers[:-1])
+
+    @property
+    def scores(self) -> IntScores:
+        return self.layers[-1]
+
+    @property
+    def in_bits(self) -> int:
+        return int(self.layers[0].in_bits)
+
+    @property
+    def num_features(self) -> int:
+        return int(self.layers[0].in_dim)
+
+    @property
+    def layer_sizes(self) -> list[int]:
+        return [self.num_features, *(m.out_dim for m in self.hidden), self.num_classes]
+
+    @property
+    def score_offset(self) -> int:
+        return score_range(self.layers)[0]
+
+    @property
+    def score_width(self) -> int:
+        return score_range(self.layers)[1]
+
+
+# -- loading ---------------------------------------------------------------------------------
+def _is_qnn_module(obj: object) -> bool:
+    """Whether ``obj`` (a module or a list of modules) is meant as a quantized network."""
+    mods = list(obj) if isinstance(obj, (list, tuple)) else [obj]
+    if not mods or not all(isinstance(m, nn.Module) for m in mods):
+        return False
+    for top in mods:
+        for m in top.modules():
+            where = type(m).__module__
+            if isinstance(m, (IntLinear, IntScores)) or where == "gatecomp.nn.quant":
+                return True
+            if callable(getattr(m, "fold", None)) and not where.startswith("gatecomp.nn."):
+                return True  # a user layer that folds (into integer layers, we hope)
+    return False
+
+
+def load_qnn(source: str | Path | nn.Module | list | QNNModel, *,
+             encoding: Encoding | dict | None = None, dataset: dict | None = None,
+             calibration: np.ndarray | None = None) -> QNNModel:
+    """Load and validate a quantized integer network.
+
+    Parameters
+    ----------
+    source:
+        A ``gatecomp.qnn`` checkpoint path, a QONNX ``.onnx`` path, a list / ``nn.Sequential``
+        of :class:`IntLinear` ... :class:`IntScores` or of layers whose ``fold()`` returns them
+        (folded in eval mode), or a loaded model.
+    encoding, dataset:
+        Input encoding / dataset split to attach (override the source's).
+    calibration:
+        For QONNX files: input vectors the reader may use to check its folding.
+
+    Raises
+    ------
+    UnknownFormatError
+        ``source`` is not a quantized network this frontend reads (the registry asks the next).
+    GatecompError
+        A quantized network with a defect (layer order, widths, encoding), in one line.
+    """
+    if isinstance(source, QNNModel):
+        return source
+    extra: dict = {}
+    folding: dict = {}
+    if isinstance(source, (str, Path)) and Path(source).suffix.lower() == ".onnx":
+        label, fmt = str(source), "qonnx"
+        if not Path(source).is_file():
+            raise GatecompError(f"{label}: no such file")
+        from .qonnx_reader import read_qonnx
+
+        imported = read_qonnx(source, calibration=calibration)
+        layers = list(imported.layers)
+        folding = dict(imported.folding or {})
+        extra = {"encoding": imported.encoding, "dataset": imported.dataset,
+                 "metrics": imported.metrics}
+    elif isinstance(source, (str, Path)):
+        label, fmt = str(source), qnn_formats.FORMAT
+        ckpt = qnn_formats.read_file(source)
+        layers = qnn_formats.parse_checkpoint(ckpt, label)
+        folding = dict(ckpt.get("folding") or {})
+        extra = {k: ckpt.get(k) for k in ("encoding", "dataset", "metrics")}
+    elif _is_qnn_module(source):
+        kind = type(source).__name__
+        label, fmt = f"<in-memory {kind}>", "qnn.module"
+        try:
+            with torch.no_grad():
+                layers = qnn_formats.integer_layers(source)
+        except ValueError as exc:
+            raise GatecompError(f"{label}: {exc} (supported: IntLinear/QuantLinear layers, "
+                                "then IntScores/QuantScores)") from None
+    else:
+        raise UnknownFormatError(f"{source!r:.80}: not a quantized integer network")
+    if encoding is not None:
+        extra["encoding"] = encoding
+    if dataset is not None:
+        extra["dataset"] = dataset
+    return _assemble(layers, label, fmt, extra, folding)
+
+
+def _assemble(layers: list[nn.Module], source: str, fmt: str, extra: dict,
+              folding: dict) -> QNNModel:
+    try:
+        check_chain(layers)
+    except ValueError as exc:
+        raise GatecompError(f"{source}: {exc}") from None
+    for i, m in enumerate(layers):
+        if m.in_dim < 1 or m.out_dim < 1:
+            raise GatecompError(f"{source}: layer {i} has no inputs or no outputs")
+    enc = extra.get("encoding")
+    if isinstance(enc, dict):
+        try:
+            enc = encoding_from_dict(enc)
+        except ValueError as exc:
+            raise GatecompError(f"{source}: bad input encoding: {exc}") from None
+    width = layers[0].in_dim * layers[0].in_bits
+    if enc is not None:
+        if not isinstance(enc, (ThermometerEncoding, UniformEncoding)):
+            raise GatecompError(f"{source}: unsupported input encoding {type(enc).__name__}")
+        if enc.width != width:
+            raise GatecompError(f"{source}: the input encoding has {enc.width} bits but the "
+                                f"first layer reads {layers[0].in_dim} codes of "
+                                f"{layers[0].in_bits} bits ({width} bits)")
+        if isinstance(enc, ThermometerEncoding) and layers[0].in_bits != 1:
+            raise GatecompError(f"{source}: a thermometer encoding makes 1-bit codes but the "
+                                f"first layer reads {layers[0].in_bits}-bit codes")
+        if isinstance(enc, UniformEncoding) and enc.bits != layers[0].in_bits:
+            raise GatecompError(f"{source}: the input encoding makes {enc.bits}-bit codes but "
+                                f"the first layer reads {layers[0].in_bits}-bit codes")
+    layers = [m.eval() for m in layers]
+    return QNNModel(layers, width, layers[-1].num_classes, enc, source, fmt,
+                    extra.get("dataset"), dict(extra.get("metrics") or {}), dict(folding))
+
+
+# -- lowering --------------------------------------------------------------------------------
+def output_ports(model: QNNModel) -> tuple[Port, ...]:
+    """``score0..score{k-1}`` (``score_width`` bits each), then ``pred``."""
+    pw = max(1, (model.num_classes - 1).bit_length())
+    return (*(Port(f"score{c}", model.score_width) for c in range(model.num_classes)),
+            Port("pred", pw))
+
+
+def lower_qnn(model: QNNModel, params: QNNLowerParams | None = None) -> LogicNet:
+    """Lower a quantized network: input port ``x``, outputs ``score0..``, ``pred``.
+
+    ``params`` picks the neuron route (default ``auto``: per neuron the smaller of truth
+    table and arithmetic, see :mod:`.qnn_lower`).
+    """
+    params = params or QNNLowerParams()
+    in_ports = (Port("x", model.input_width),)
+    builder = AIGBuilder(model.input_width, bit_names(in_ports))
+    scores, stats = lower_layers(builder, builder.inputs(), model.layers, params)
+    pred = argmax_first(builder, list(scores))
+    out_ports = output_ports(model)
+    aig = builder.build(np.concatenate([*scores, pred]), bit_names(out_ports))
+    meta = {
+        "frontend": "qnn",
+        "source": model.source,
+        "format": model.format,
+        "input_width": model.input_width,
+        "in_bits": model.in_bits,
+        "num_classes": model.num_classes,
+        "layer_sizes": model.layer_sizes,
+        "levels": [m.levels for m in model.hidden],
+        "fan_in_max": [int(m.fan_in().max()) for m in model.layers],
+        "neurons": int(sum(m.out_dim for m in model.hidden)),
+        "synapses": int(sum(int((m.weight != 0).sum()) for m in model.layers)),
+        "score_offset": model.score_offset,
+        "score_width": model.score_width,
+        "route": params.route,
+        "table_limit": params.table_limit,
+        "layers": stats_dicts(stats),
+        "encoding": None if model.encoding is None else model.encoding.to_dict(),
+        "folding": model.folding,
+    }
+    return LogicNet(aig, in_ports, out_ports, meta)
+
+
+# -- reference -------------------------------------------------------------------------------
+def input_codes(model: QNNModel, x_bits: np.ndarray) -> np.ndarray:
+    """(samples, features) int64 codes of (samples, input_width) 0/1 input vectors."""
+    x = np.asarray(x_bits)
+    if x.ndim != 2 or x.shape[1] != model.input_width:
+        raise GatecompError(f"input vectors have shape {x.shape}, expected "
+                            f"(samples, {model.input_width})")
+    if x.dtype != bool and not np.isin(x, (0, 1)).all():
+        raise GatecompError("input vectors must be 0/1 (binarised) values")
+    bits = x.astype(np.int64).reshape(len(x), model.num_features, model.in_bits)
+    return bits @ (1 << np.arange(model.in_bits, dtype=np.int64))
+
+
+def reference_outputs(model: QNNModel, x_bits: np.ndarray,
+                      chunk: int = 4096) -> dict[str, np.ndarray]:
+    """The integer forward of the layers: ``score0..`` (``acc - lo``) and ``pred``."""
+    codes = input_codes(model, x_bits)
+    acc = np.empty((len(codes), model.num_classes), dtype=np.int64)
+    net = model.module
+    with torch.no_grad():
+        for at in range(0, len(codes), chunk):
+            acc[at:at + chunk] = net(torch.from_numpy(codes[at:at + chunk])).numpy()
+    scores = acc - model.score_offset
+    result = {f"score{c}": scores[:, c].copy() for c in range(model.num_classes)}
+    result["pred"] = (torch.argmax(torch.from_numpy(acc), dim=1).numpy().astype(np.int64)
+                      if len(acc) else np.zeros(0, dtype=np.int64))
+    return result
+
+
+def dataset_vectors(model: QNNModel, split: str = "test"
+                    ) -> tuple[np.ndarray, np.ndarray] | None:
+    """(bits, labels) of the recorded dataset split, or None when none is recorded."""
+    if model.encoding is None or not model.dataset:
+        return None
+    if split not in ("train", "test"):
+        raise GatecompError(f"unknown split {split!r} (train, test)")
+    try:
+        data = load_split(model.dataset)
+        bits = model.encoding.encode(data[f"x_{split}"])
+    except ValueError as exc:
+        raise GatecompError(f"{model.source}: {exc}") from None
+    return bits, data[f"y_{split}"]
+
+
+def describe_qnn(model: QNNModel) -> dict:
+    """Summary for ``gatecomp info``: per layer sizes, code widths, fan-ins, weights, levels."""
+    limits = [(1 << model.in_bits) - 1] + [m.levels for m in model.hidden]
+    layers = []
+    for i, m in enumerate(model.layers):
+        w = m.weight.numpy()
+        fan = m.fan_in().numpy()
+        entry = {"index": i, "type": "linear" if isinstance(m, IntLinear) else "scores",
+                 "in_dim": m.in_dim, "out_dim": m.out_dim, "in_bits": m.in_bits,
+                 "fan_in_max": int(fan.max()), "fan_in_mean": round(float(fan.mean()), 2),
+                 "weight_min": int(w.min()), "weight_max": int(w.max()),
+                 "weight_zero": round(float((w == 0).mean()), 3)}
+        if isinstance(m, IntLinear):
+            from .qnn_lower import acc_bounds
+
+            lo, hi = acc_bounds(w, m.bias.numpy(), limits[i])
+            t = m.thresholds.numpy()
+            constant = ((t <= lo[:, None]) | (t > hi[:, None])).all(axis=1)
+            entry.update({"levels": m.levels, "out_bits": m.out_bits,
+                          "constant_neurons": int(constant.sum()),
+                          "threshold_min": int(t.min()), "threshold_max": int(t.max())})
+        layers.append(entry)
+    return {"source": model.source, "format": model.format, "input_width": model.input_width,
+            "in_bits": model.in_bits, "num_classes": model.num_classes,
+            "layer_sizes": model.layer_sizes, "score_offset": model.score_offset,
+            "score_width": model.score_width, "layers": layers, "folding": model.folding,
+            "encoding": None if model.encoding is None else model.encoding.to_dict(),
+            "dataset": model.dataset, "metrics": model.metrics}
