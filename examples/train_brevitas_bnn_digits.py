@@ -11,6 +11,12 @@ float Brevitas forward on the test split (ties reported); the integer model is s
     gatecomp compile brevitas_bnn.pt -o build/brevitas_bnn && gatecomp verify build/brevitas_bnn
 
 The checkpoint also keeps the Brevitas ``state_dict`` (key ``"brevitas"``) for reference.
+``--qonnx FILE`` also exports the trained model as QONNX (``brevitas.export.export_qonnx``)
+with the ``gatecomp.*`` metadata (input map ``bipolar``, the thermometer encoding, the dataset
+split, the metrics) and checks that the QONNX reader folds it to the same predictions::
+
+    python examples/train_brevitas_bnn_digits.py -o '' \
+        --qonnx gatecomp/examples/digits_brevitas_bnn.onnx
 """
 
 from __future__ import annotations
@@ -52,7 +58,8 @@ def build_brevitas_bnn(input_width: int, widths: Sequence[int], num_classes: int
 
 
 def train(output: str | Path | None, widths: Sequence[int] = (64,), epochs: int = 40,
-          batch_size: int = 64, lr: float = 0.01, seed: int = 0, threads: int = 2) -> dict:
+          batch_size: int = 64, lr: float = 0.01, seed: int = 0, threads: int = 2,
+          qonnx: str | Path | None = None) -> dict:
     warnings.filterwarnings("ignore", module="brevitas")
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
@@ -92,13 +99,34 @@ def train(output: str | Path | None, widths: Sequence[int] = (64,), epochs: int 
                "layer_sizes": [enc.width, *widths, 10], "epochs": epochs,
                "train_seconds": round(time.perf_counter() - start, 1)}
     print(json.dumps(metrics))
-    if output is not None:
+    if qonnx is not None:
+        save_bnn_qonnx(qonnx, model, enc, metrics, folded.module, split["x_test"])
+    if output:
         sd = {k: v.detach().clone() for k, v in model.state_dict().items()
               if isinstance(v, torch.Tensor)}
         save_bnn(output, folded.module, encoding=enc, dataset=DIGITS_SPLIT, metrics=metrics,
                  folding=folded.folding, brevitas={"widths": list(widths), "state_dict": sd})
         print(f"saved {output}")
     return metrics
+
+
+def save_bnn_qonnx(path: str | Path, model: nn.Module, enc, metrics: dict,
+                   folded: nn.Module, x_test: np.ndarray) -> None:
+    """Export ``model`` as QONNX with gatecomp metadata; check the QONNX fold predicts what the
+    BNN frontend's fold predicts on the test split."""
+    from gatecomp.frontends.qonnx_brevitas import save_qonnx
+    from gatecomp.frontends.qonnx_reader import read_qonnx
+
+    example = torch.zeros(1, enc.width)
+    save_qonnx(path, model, example, input_map="bipolar", encoding=enc, dataset=DIGITS_SPLIT,
+               metrics=metrics)
+    imp = read_qonnx(path)
+    with torch.no_grad():
+        counts = folded(torch.from_numpy(enc.encode(x_test).astype(np.int64))).numpy()
+    same = float(np.mean(imp.predict(x_test) == counts.argmax(1)))
+    print(f"saved {path} ({Path(path).stat().st_size} bytes); QONNX fold: "
+          f"{json.dumps({k: imp.folding[k] for k in ('prediction_agreement', 'tie_samples')})}, "
+          f"same predictions as the BNN fold: {same:.4f}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -108,9 +136,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--epochs", type=int, default=40)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--qonnx", default=None, help="also export the model as QONNX to this file")
     a = p.parse_args(argv)
-    train(a.output, tuple(int(w) for w in a.widths.split(",") if w), a.epochs, seed=a.seed,
-          threads=a.threads)
+    train(a.output or None, tuple(int(w) for w in a.widths.split(",") if w), a.epochs,
+          seed=a.seed, threads=a.threads, qonnx=a.qonnx)
 
 
 if __name__ == "__main__":
