@@ -8,9 +8,10 @@
    of them when a pass changed little;
 3. SAT sweeping of what is left (``passes/sat_sweep.py``): internal nodes with equal simulation
    signatures are proven equal bottom-up and merged, so the output miters become easy;
-4. for an output pair still open, BDDs of both cones (``bdd.py``; popcounts and adders of
-   different shapes, where CDCL is exponential) under a node limit, then one more SAT query
-   with a larger conflict limit.
+4. for an output pair still open, a short SAT query (cheap once the sweep merged its cone:
+   sweeping gives up early, at 100 conflicts a pair, and leaves the hard ones here), then BDDs
+   of both cones (``bdd.py``; popcounts and adders of different shapes, where CDCL is
+   exponential) under a node limit, then one more SAT query with a larger conflict limit.
 
 Every counterexample is re-checked by simulating ``a`` and ``b``. A pair that no engine decides
 within its limits is reported ``undecided``; the verdict is then ``None``, never a guess.
@@ -75,6 +76,10 @@ class EquivalenceResult:
                 "seconds": round(self.seconds, 3), "stats": self.stats, "message": self.message}
 
 
+#: conflicts of the first, short SAT query on an output pair the sweep left open
+QUICK_OUTPUT_CONFLICTS = 2000
+
+
 def miter_graph(a: AIG, b: AIG) -> AIG:
     """``a`` and ``b`` on shared inputs, strashed into one graph; outputs ``a``'s then ``b``'s."""
     ni = a.num_inputs
@@ -89,7 +94,7 @@ def miter_graph(a: AIG, b: AIG) -> AIG:
     return cleanup(both)[0]
 
 
-def prove_equivalent(a: AIG, b: AIG, *, sim_words: int = 64, conflict_limit: int = 1000,
+def prove_equivalent(a: AIG, b: AIG, *, sim_words: int = 64, conflict_limit: int = 100,
                      output_conflict_limit: int = 100_000, bdd_node_limit: int = 2_000_000,
                      solver: str = DEFAULT_SOLVER, time_limit: float | None = None,
                      seed: int = 0, progress: Callable[[str], None] | None = None
@@ -174,7 +179,17 @@ def prove_equivalent(a: AIG, b: AIG, *, sim_words: int = 64, conflict_limit: int
                 status[i] = PROVED
                 how["sweep"] = how.get("sweep", 0) + 1
                 continue
-            # 4a. BDDs of both cones
+            # 4a. a short SAT query: most open pairs sit on merged cut points and fall fast
+            ok, model = sweeper.prove(x, y, QUICK_OUTPUT_CONFLICTS)
+            if ok:
+                status[i] = PROVED
+                how["sat"] = how.get("sat", 0) + 1
+                continue
+            if ok is False:
+                cex, failing = model, i
+                status[i] = DIFFERS
+                break
+            # 4b. BDDs of both cones (arithmetic restructured beyond SAT sweeping's reach)
             if bdd_node_limit > 0 and bdd_usable:
                 try:
                     bdd = bdd or Bdd(bdd_node_limit)
@@ -192,7 +207,7 @@ def prove_equivalent(a: AIG, b: AIG, *, sim_words: int = 64, conflict_limit: int
                     break
                 except (BddLimit, RecursionError):
                     bdd, bdd_usable = None, False  # these cones are not BDD-friendly
-            # 4b. one bigger SAT query
+            # 4c. one bigger SAT query
             ok, model = sweeper.prove(x, y, output_conflict_limit)
             if ok:
                 status[i] = PROVED
