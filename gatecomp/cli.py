@@ -70,9 +70,15 @@ def main() -> None:
 @click.option("--device", metavar="DEVICE",
               help="Add board/ for a device-only (out-of-context) FPGA build, e.g. "
                    "ice40-up5k-sg48, ecp5-25k.")
+@click.option("--care-set", type=click.Choice(["train"]), default=None,
+              help="Treat input patterns that never occur in the model's training split as "
+                   "don't-cares: smaller hardware that equals the network on every training "
+                   "input but may differ elsewhere (the report gives the test vectors changed "
+                   "and the accuracy effect; verify then checks the RTL against that function). "
+                   "Off by default.")
 @click.option("-f", "--force", is_flag=True, help="Replace an existing output directory.")
 def compile_cmd(model: Path, out_dir: Path, name, pipeline_stages, levels_per_stage, script,
-                inputs, max_vectors, prove, board, device, force) -> None:
+                inputs, max_vectors, prove, board, device, care_set, force) -> None:
     """Compile MODEL (a checkpoint) into a build directory.
 
     \b
@@ -89,7 +95,7 @@ def compile_cmd(model: Path, out_dir: Path, name, pipeline_stages, levels_per_st
     opts = CompileOptions(name=name, pipeline_stages=pipeline_stages,
                           levels_per_stage=levels_per_stage, script=script or DEFAULT_SCRIPT,
                           inputs=inputs, max_vectors=max_vectors, prove=prove, force=force,
-                          board=board, device=device)
+                          board=board, device=device, care_set=care_set)
     result = compile_model(model, out_dir, opts, progress=_progress)
     _print_compile_summary(result.report)
 
@@ -309,6 +315,13 @@ def _print_compile_summary(rep: dict) -> None:
                f"{g['levels_lowered']} -> {g['levels_optimized']}, latency "
                f"{rep['pipeline']['latency']}, {rep['vectors']['count']} vectors checked in IR "
                f"(0 mismatches); reference accuracy {_pct(rep['accuracy']['reference'])}")
+    care = rep.get("care_set")
+    if care:
+        click.echo(f"care set ({care['split']}, {care['samples']} inputs): "
+                   f"{care['ands_before']} -> {care['ands_after']} ANDs before the script; "
+                   f"{care['vectors_changed']} of {care['vectors']} vectors changed, accuracy "
+                   f"{_pct(care['reference_accuracy'])} -> {_pct(care['accuracy'])} "
+                   "(the RTL is checked against this function)")
 
 
 def _print_dlgn_info(d: dict) -> None:

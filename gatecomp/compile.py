@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .aig import LogicNet, depth, write_aiger
+from .aig import LogicNet, depth, simulate, write_aiger
 from .errors import GatecompError
 from .outdir import atomic_directory, check_writable
 from .passes.script import DEFAULT_SCRIPT, run_script
@@ -48,6 +48,7 @@ class CompileOptions:
     force: bool = False
     board: str | None = None  # FPGA board name or board file: adds board/ (gatecomp.fpga)
     device: str | None = None  # device-only FPGA target, e.g. "ice40-up5k-sg48", "ecp5-25k"
+    care_set: str | None = None  # "train": inputs absent from the training split are don't-cares
 
 
 @dataclass
@@ -98,25 +99,50 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
     raw = frontend.lower(model)
     timings["lower"] = done(f"{raw.aig.num_ands} ANDs, {depth(raw.aig)} levels")
 
+    # the function the hardware must compute: the lowered net, or with --care-set the lowered
+    # net simplified on data don't-cares (equal to it on every training input, reported below)
+    spec, care_stats = raw, None
+    if opts.care_set is not None:
+        done = _timed(say, "care-set sweep")
+        spec, care_stats = _care_sweep(frontend, model, raw, opts.care_set)
+        timings["care_sweep"] = done(f"{raw.aig.num_ands} -> {spec.aig.num_ands} ANDs, "
+                                     f"{care_stats['samples']} {opts.care_set} inputs")
+
     done = _timed(say, "optimize")
-    aig, pass_stats = run_script(raw.aig, opts.script, progress=lambda m: say("  " + m))
+    aig, pass_stats = run_script(spec.aig, opts.script, progress=lambda m: say("  " + m))
     net = raw.with_aig(aig)
-    timings["optimize"] = done(f"{raw.aig.num_ands} -> {aig.num_ands} ANDs")
+    timings["optimize"] = done(f"{spec.aig.num_ands} -> {aig.num_ands} ANDs")
 
     done = _timed(say, "check IR vs PyTorch")
     vec = model_vectors(frontend, model, opts.inputs, opts.max_vectors)
-    expected = frontend.reference(model, vec.bits)
-    for label, candidate in (("lowered", raw), ("optimized", net)):
-        cmp = compare_with_reference(candidate, vec.bits, expected)
-        if not cmp.ok:
-            raise GatecompError(
-                f"internal error: the {label} IR differs from the PyTorch reference on "
-                f"{cmp.mismatching_vectors} of {cmp.vectors} vectors (first: {cmp.first[0]})")
-    equiv = simulate_equivalence(raw.aig, aig, extra=vec.bits)
+    reference = expected = frontend.reference(model, vec.bits)
+    cmp = compare_with_reference(raw, vec.bits, reference)
+    if not cmp.ok:
+        raise GatecompError(
+            f"internal error: the lowered IR differs from the PyTorch reference on "
+            f"{cmp.mismatching_vectors} of {cmp.vectors} vectors (first: {cmp.first[0]})")
+    if care_stats is not None:
+        # outside the care set the hardware computes the swept net: it is what RTL must match
+        expected = net.output_words(simulate(spec.aig, vec.bits))
+        changed = compare_with_reference(spec, vec.bits, reference)
+        care_stats.update(vectors=len(vec.bits), vectors_changed=changed.mismatching_vectors,
+                          reference_accuracy=_accuracy(reference["pred"], vec.labels),
+                          accuracy=_accuracy(expected["pred"], vec.labels))
+        say(f"  care set: {changed.mismatching_vectors} of {len(vec.bits)} {vec.description} "
+            f"vectors changed, accuracy {_pct(care_stats['reference_accuracy'])} -> "
+            f"{_pct(care_stats['accuracy'])}")
+    cmp = compare_with_reference(net, vec.bits, expected)
+    if not cmp.ok:
+        raise GatecompError(
+            f"internal error: the optimized IR differs from the "
+            f"{'swept net' if care_stats else 'PyTorch reference'} on "
+            f"{cmp.mismatching_vectors} of {cmp.vectors} vectors (first: {cmp.first[0]})")
+    equiv = simulate_equivalence(spec.aig, aig, extra=vec.bits)
     if not equiv.equal:
         raise GatecompError(f"internal error: optimization changed output "
                             f"{aig.output_names[equiv.first_output]} (simulation)")
-    timings["check"] = done(f"{len(vec.bits)} {vec.description} vectors, 0 mismatches")
+    timings["check"] = done(f"{len(vec.bits)} {vec.description} vectors, 0 mismatches"
+                            + (" against the swept net" if care_stats else ""))
 
     luts = {}
     if aig.num_ands <= LUT_ESTIMATE_LIMIT:
@@ -126,16 +152,16 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
                                            for k, v in luts.items()))
 
     proof = own_proof = None
-    if opts.prove or (opts.prove is None and raw.aig.num_ands <= PROVE_LIMIT):
-        done = _timed(say, "prove optimized == lowered")
-        own_proof = prove_equivalent(raw.aig, aig, time_limit=PROVE_SECONDS)
+    if opts.prove or (opts.prove is None and spec.aig.num_ands <= PROVE_LIMIT):
+        done = _timed(say, "prove optimized == " + ("swept" if care_stats else "lowered"))
+        own_proof = prove_equivalent(spec.aig, aig, time_limit=PROVE_SECONDS)
         if own_proof.equivalent is False:
             raise GatecompError(f"internal error: optimization changed the function: "
                                 f"{own_proof.message}")
         timings["prove"] = done(own_proof.message)
     if own_proof is not None and find_abc() is not None:
         done = _timed(say, "ABC cec (extra oracle)")
-        proof = abc_cec(raw.aig, aig)
+        proof = abc_cec(spec.aig, aig)
         if proof.equivalent is False:
             raise GatecompError("internal error: ABC cec says optimization changed the function")
         timings["prove_abc"] = done(proof.message)
@@ -144,14 +170,17 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
     pipeline = PipelineParams(stages=opts.pipeline_stages, levels_per_stage=opts.levels_per_stage)
     options_record = {"script": opts.script, "pipeline_stages": opts.pipeline_stages,
                       "levels_per_stage": opts.levels_per_stage}
+    if opts.care_set is not None:
+        options_record["care_set"] = opts.care_set
     verilog, sidecar = emit_verilog(net, name, pipeline, source=str(model_path),
                                     options=options_record)
     timings["emit"] = done(f"{len(verilog) / 1e6:.1f} MB, latency {sidecar['latency']}")
 
-    report = _report(model, raw, net, pass_stats, vec, expected, cmp.outputs["pred"], sidecar,
+    report = _report(model, raw, net, pass_stats, vec, reference, cmp.outputs["pred"], sidecar,
                      proof, equiv, timings, options_record, str(model_path))
     report["checks"]["equivalence"] = None if own_proof is None else own_proof.as_dict()
     report["luts"] = luts
+    report["care_set"] = care_stats
     with atomic_directory(out_dir, opts.force) as tmp:
         (tmp / "rtl").mkdir()
         (tmp / "rtl" / f"{name}.v").write_text(verilog)
@@ -167,6 +196,31 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
             say(f"board/ for {target.description}: run `gatecomp build {out_dir}`")
     say(f"wrote {out_dir}")
     return CompileResult(out_dir, report)
+
+
+def _care_sweep(frontend, model, raw: LogicNet, care_set: str) -> tuple[LogicNet, dict]:
+    """``raw`` with nodes constant/equal on the ``care_set`` split merged, and its figures."""
+    from .passes.care_sweep import care_sweep
+
+    if care_set != "train":
+        raise GatecompError(f"unknown care set {care_set!r} (supported: 'train')")
+    data = frontend.dataset_vectors(model, "train")
+    if data is None:
+        raise GatecompError("--care-set train needs a model that records its dataset and "
+                            "input encoding (none found in the checkpoint)")
+    care = data[0]
+    swept, stats = care_sweep(raw.aig, care)
+    if not np.array_equal(simulate(swept, care), simulate(raw.aig, care)):
+        raise GatecompError("internal error: the care-set sweep changed outputs on the care set")
+    return raw.with_aig(swept), {"split": care_set, "samples": int(len(care)),
+                                 "ands_before": raw.aig.num_ands,
+                                 "ands_after": swept.num_ands,
+                                 "constant_on_care": stats.extra["constant_on_care"],
+                                 "merged_on_care": stats.extra["merged_on_care"]}
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.2f}%"
 
 
 def _lut_estimates(aig) -> dict[str, dict]:
