@@ -83,6 +83,17 @@ def _is_brevitas(module: nn.Module) -> bool:
     return any(type(m).__module__.startswith("brevitas.") for m in module.modules())
 
 
+def brevitas_bit_widths(module: nn.Module) -> set[int]:
+    """Bit widths of the enabled weight and activation quantizers of a Brevitas module."""
+    widths: set[int] = set()
+    for m in module.modules():
+        for attr in ("weight_quant", "act_quant"):
+            q = getattr(m, attr, None)
+            if q is not None and getattr(q, "is_quant_enabled", False):
+                widths.add(int(q.bit_width()))
+    return widths
+
+
 def load_bnn(source: str | Path | nn.Module | BNNModel, *,
              encoding: ThermometerEncoding | dict | None = None,
              dataset: dict | None = None, calibration: np.ndarray | None = None) -> BNNModel:
@@ -117,6 +128,8 @@ def load_bnn(source: str | Path | nn.Module | BNNModel, *,
         fmt = bnn_formats.FORMAT
         extra = {k: ckpt.get(k) for k in ("encoding", "dataset", "metrics")}
     elif isinstance(source, nn.Module) and _is_brevitas(source):
+        if brevitas_bit_widths(source) - {1}:  # k-bit: the QNN frontend's (via QONNX)
+            raise UnknownFormatError("a k-bit Brevitas network, not a binary one")
         from .bnn_brevitas import fold_brevitas
 
         label = f"<in-memory {type(source).__name__}>"

@@ -43,7 +43,7 @@ from .qnn_lower import QNNLowerParams, lower_layers, score_range, stats_dicts
 __all__ = ["QNNModel", "dataset_vectors", "describe_qnn", "load_qnn", "lower_qnn",
            "output_ports", "reference_outputs"]
 
-SUPPORTED_FORMATS = (qnn_formats.FORMAT, "qnn.module", "qonnx")
+SUPPORTED_FORMATS = (qnn_formats.FORMAT, "qnn.module", "qonnx", "brevitas.module (k-bit)")
 Encoding = ThermometerEncoding | UniformEncoding
 
 
@@ -112,7 +112,8 @@ def _is_qnn_module(obj: object) -> bool:
 
 def load_qnn(source: str | Path | nn.Module | list | QNNModel, *,
              encoding: Encoding | dict | None = None, dataset: dict | None = None,
-             calibration: np.ndarray | None = None) -> QNNModel:
+             calibration: np.ndarray | None = None,
+             input_map: str | None = None) -> QNNModel:
     """Load and validate a quantized integer network.
 
     Parameters
@@ -124,7 +125,12 @@ def load_qnn(source: str | Path | nn.Module | list | QNNModel, *,
     encoding, dataset:
         Input encoding / dataset split to attach (override the source's).
     calibration:
-        For QONNX files: input vectors the reader may use to check its folding.
+        For QONNX files and Brevitas modules: raw features the fold is checked on.
+    input_map:
+        For Brevitas modules: how raw features become the module's input
+        (``"prescale:0.0625"`` for pixels / 16, ``"bipolar"``, ``"bits"``; see
+        :mod:`.qonnx_reader`). A k-bit Brevitas ``nn.Module`` is exported to QONNX and read
+        back, so every Brevitas model takes the same folding path.
 
     Raises
     ------
@@ -154,6 +160,14 @@ def load_qnn(source: str | Path | nn.Module | list | QNNModel, *,
         layers = qnn_formats.parse_checkpoint(ckpt, label)
         folding = dict(ckpt.get("folding") or {})
         extra = {k: ckpt.get(k) for k in ("encoding", "dataset", "metrics")}
+    elif isinstance(source, nn.Module) and _is_brevitas(source):
+        label, fmt = f"<in-memory {type(source).__name__}>", "brevitas.module"
+        imported = _fold_brevitas(source, label, calibration, encoding, dataset, input_map)
+        layers = list(imported.layers)
+        folding = dict(imported.folding or {})
+        extra = {"encoding": imported.encoding, "dataset": imported.dataset,
+                 "metrics": imported.metrics}
+        encoding = dataset = None  # already in the import
     elif _is_qnn_module(source):
         kind = type(source).__name__
         label, fmt = f"<in-memory {kind}>", "qnn.module"
@@ -170,6 +184,23 @@ def load_qnn(source: str | Path | nn.Module | list | QNNModel, *,
     if dataset is not None:
         extra["dataset"] = dataset
     return _assemble(layers, label, fmt, extra, folding)
+
+
+def _fold_brevitas(module: nn.Module, label: str, calibration, encoding, dataset,
+                   input_map: str | None):
+    """A k-bit Brevitas module folded through its QONNX export (one path for all Brevitas)."""
+    from .qonnx_brevitas import fold_brevitas_quant
+
+    linear = next((m for m in module.modules() if hasattr(m, "in_features")), None)
+    if linear is None:
+        raise GatecompError(f"{label}: no QuantLinear layer found")
+    return fold_brevitas_quant(module.eval(), torch.zeros(1, int(linear.in_features)),
+                               calibration, encoding=encoding, input_map=input_map,
+                               dataset=dataset)
+
+
+def _is_brevitas(module: nn.Module) -> bool:
+    return any(type(m).__module__.startswith("brevitas.") for m in module.modules())
 
 
 def _assemble(layers: list[nn.Module], source: str, fmt: str, extra: dict,
