@@ -129,7 +129,8 @@ def load_bnn(source: str | Path | nn.Module | BNNModel, *,
         extra = {k: ckpt.get(k) for k in ("encoding", "dataset", "metrics")}
     elif isinstance(source, nn.Module) and _is_brevitas(source):
         if brevitas_bit_widths(source) - {1}:  # k-bit: the QNN frontend's (via QONNX)
-            raise UnknownFormatError("a k-bit Brevitas network, not a binary one")
+            raise UnknownFormatError("a k-bit Brevitas network is not binary (the QNN "
+                                     "frontend reads it)")
         from .bnn_brevitas import fold_brevitas
 
         label = f"<in-memory {type(source).__name__}>"
