@@ -38,6 +38,7 @@ from ..nn import (
 )
 from . import bnn_formats
 from .arith import argmax_first, ge_const, popcount
+from .checkpoint import split_vectors
 
 __all__ = ["BNNModel", "dataset_vectors", "describe_bnn", "load_bnn", "lower_bnn",
            "output_ports", "reference_outputs"]
@@ -268,16 +269,7 @@ def reference_outputs(model: BNNModel, x_bits: np.ndarray,
 def dataset_vectors(model: BNNModel, split: str = "test"
                     ) -> tuple[np.ndarray, np.ndarray] | None:
     """(bits, labels) of the recorded dataset split, or None when none is recorded."""
-    if model.encoding is None or not model.dataset:
-        return None
-    if split not in ("train", "test"):
-        raise GatecompError(f"unknown split {split!r} (train, test)")
-    try:
-        data = load_split(model.dataset)
-        bits = model.encoding.encode(data[f"x_{split}"])
-    except ValueError as exc:
-        raise GatecompError(f"{model.source}: {exc}") from None
-    return bits, data[f"y_{split}"]
+    return split_vectors(model.encoding, model.dataset, split, model.source)
 
 
 def describe_bnn(model: BNNModel) -> dict:

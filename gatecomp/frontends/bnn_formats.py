@@ -24,9 +24,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ..errors import GatecompError, UnknownFormatError
+from ..errors import GatecompError
 from ..nn import PopcountScores, ThermometerEncoding, ThresholdLinear, fold_binary
-from .checkpoint import save_checkpoint
+from .checkpoint import read_checkpoint, save_checkpoint
 
 FORMAT = "gatecomp.bnn"
 VERSION = 1
@@ -57,21 +57,8 @@ def save_bnn(path: str | Path, module: nn.Module, **kwargs: object) -> Path:
 
 
 def read_file(path: str | Path) -> dict:
-    """Load ``path`` if it is a ``gatecomp.bnn`` checkpoint, else raise UnknownFormatError.
-
-    The sniff is cheap for other formats: tensors are memory-mapped, and pickled modules stop
-    at their first non-allow-listed global.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise UnknownFormatError(f"{path}: not a file")  # the next frontend words the error
-    try:
-        obj = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
-    except Exception:  # noqa: BLE001 - not ours (or corrupt): let the next frontend say which
-        raise UnknownFormatError(f"{path}: not a {FORMAT} checkpoint") from None
-    if not isinstance(obj, dict) or obj.get("format") != FORMAT:
-        raise UnknownFormatError(f"{path}: not a {FORMAT} checkpoint")
-    return obj
+    """Load ``path`` if it is a ``gatecomp.bnn`` checkpoint, else raise UnknownFormatError."""
+    return read_checkpoint(path, FORMAT)
 
 
 def parse_checkpoint(ckpt: dict, source: str) -> nn.Sequential:

@@ -34,10 +34,10 @@ from ..nn import (
     UniformEncoding,
     check_chain,
     encoding_from_dict,
-    load_split,
 )
 from . import qnn_formats
 from .arith import argmax_first
+from .checkpoint import split_vectors
 from .qnn_lower import QNNLowerParams, lower_layers, score_range, stats_dicts
 
 __all__ = ["QNNModel", "dataset_vectors", "describe_qnn", "load_qnn", "lower_qnn",
@@ -313,16 +313,7 @@ def reference_outputs(model: QNNModel, x_bits: np.ndarray,
 def dataset_vectors(model: QNNModel, split: str = "test"
                     ) -> tuple[np.ndarray, np.ndarray] | None:
     """(bits, labels) of the recorded dataset split, or None when none is recorded."""
-    if model.encoding is None or not model.dataset:
-        return None
-    if split not in ("train", "test"):
-        raise GatecompError(f"unknown split {split!r} (train, test)")
-    try:
-        data = load_split(model.dataset)
-        bits = model.encoding.encode(data[f"x_{split}"])
-    except ValueError as exc:
-        raise GatecompError(f"{model.source}: {exc}") from None
-    return bits, data[f"y_{split}"]
+    return split_vectors(model.encoding, model.dataset, split, model.source)
 
 
 def describe_qnn(model: QNNModel) -> dict:

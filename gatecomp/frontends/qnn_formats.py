@@ -22,9 +22,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ..errors import GatecompError, UnknownFormatError
+from ..errors import GatecompError
 from ..nn import IntLinear, IntScores, check_chain
-from .checkpoint import save_checkpoint
+from .checkpoint import read_checkpoint, save_checkpoint
 
 FORMAT = "gatecomp.qnn"
 VERSION = 1
@@ -83,16 +83,7 @@ def save_qnn(path: str | Path, module: nn.Module | list[nn.Module], **kwargs: ob
 
 def read_file(path: str | Path) -> dict:
     """Load ``path`` if it is a ``gatecomp.qnn`` checkpoint, else raise UnknownFormatError."""
-    path = Path(path)
-    if not path.is_file():
-        raise UnknownFormatError(f"{path}: not a file")
-    try:
-        obj = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
-    except Exception:  # noqa: BLE001 - not ours (or corrupt): let the next frontend say which
-        raise UnknownFormatError(f"{path}: not a {FORMAT} checkpoint") from None
-    if not isinstance(obj, dict) or obj.get("format") != FORMAT:
-        raise UnknownFormatError(f"{path}: not a {FORMAT} checkpoint")
-    return obj
+    return read_checkpoint(path, FORMAT)
 
 
 def parse_checkpoint(ckpt: dict, source: str) -> list[nn.Module]:
