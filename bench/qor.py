@@ -48,8 +48,9 @@ SLOW = frozenset({"hyp"})
 #: ABC's resyn2 alias (abc.rc), spelled out since Debian's berkeley-abc ships no abc.rc
 RESYN2 = ("balance; rewrite; refactor; balance; rewrite; rewrite -z; balance; refactor -z; "
           "rewrite -z; balance")
-#: gatecomp's resyn2-like script with the passes it has so far (no refactor yet)
+#: gatecomp's named scripts: ``resyn`` (two resyn2 rounds with resub), ``resyn2`` (ABC's sequence)
 GC_RESYN = NAMED_SCRIPTS["resyn"]
+GC_RESYN2 = NAMED_SCRIPTS["resyn2"]
 
 
 @dataclass
@@ -141,6 +142,7 @@ FLOWS: list[Flow] = [
     gatecomp_flow("gc-b-plain", "cleanup,balance{area=false}"),
     gatecomp_flow("gc-rw", "cleanup,balance,rewrite"),
     gatecomp_flow("gc-resyn", GC_RESYN),
+    gatecomp_flow("gc-resyn2", GC_RESYN2),
     abc_flow("abc-b", "balance"),
     abc_flow("abc-b-rw", "balance; rewrite"),
     abc_flow("abc-resyn2", RESYN2),
