@@ -149,7 +149,10 @@ def load_qnn(source: str | Path | nn.Module | list | QNNModel, *,
             raise GatecompError(f"{label}: no such file")
         from .qonnx_reader import read_qonnx
 
-        imported = read_qonnx(source, calibration=calibration)
+        try:
+            imported = read_qonnx(source, calibration=calibration)
+        except UnknownFormatError as exc:  # no other frontend reads .onnx: say what is wrong
+            raise GatecompError(str(exc)) from None
         layers = list(imported.layers)
         folding = dict(imported.folding or {})
         extra = {"encoding": imported.encoding, "dataset": imported.dataset,

@@ -261,6 +261,11 @@ def test_defective_networks_give_one_line_errors(tmp_path):
     with pytest.raises(GatecompError) as exc:
         load_qnn(tmp_path / "absent.onnx")
     _one_line(exc)
+    (tmp_path / "garbage.onnx").write_text("not protobuf")
+    with pytest.raises(GatecompError) as exc:
+        load_qnn(tmp_path / "garbage.onnx")
+    assert "garbage.onnx: not an ONNX model" in _one_line(exc)
+    assert type(exc.value) is GatecompError  # not passed on: no other frontend reads .onnx
     model = load_qnn(layers)
     with pytest.raises(GatecompError) as exc:
         reference_outputs(model, np.zeros((3, 5)))
