@@ -50,13 +50,23 @@ def module_cells(stat: dict, module: str) -> Counter:
     return walk(module) if module in mods else Counter()
 
 
+#: LUT4 slots one carry cell occupies: an ECP5 CCU2C holds two LUT4s; an iCE40 SB_CARRY sits
+#: beside the LUT of its logic cell. Comparing designs by LUT4 cells alone would make carry
+#: chains look free.
+CARRY_LUT_SLOTS = {"ice40": 0, "ecp5": 2}
+
+
 def classify(cells: Counter, family: str) -> dict[str, int]:
-    """{luts, ffs, carry, ram, dsp, muxes, other} from leaf cell counts."""
+    """{luts, ffs, carry, ram, dsp, muxes, other, lut_area} from leaf cell counts.
+
+    ``lut_area`` is the honest logic size: LUT4 cells plus the LUT4 slots carry cells occupy.
+    """
     table = CELL_CLASSES[family]
     out = dict.fromkeys(("luts", "ffs", "carry", "ram", "dsp"), 0)
     for cell, count in cells.items():
         key = "ffs" if cell.startswith(("SB_DFF", "TRELLIS_FF")) else table.get(cell, "other")
         out[key] = out.get(key, 0) + int(count)
+    out["lut_area"] = out["luts"] + CARRY_LUT_SLOTS[family] * out["carry"]
     return out
 
 

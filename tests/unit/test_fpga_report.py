@@ -32,9 +32,12 @@ PNR = {
 
 def test_resources_split_core_and_shell():
     res = resources(STAT, "net_uart", "net", "ice40")
-    assert res["total"] == {"luts": 350, "ffs": 60, "carry": 13, "ram": 1, "dsp": 0}
-    assert res["core"] == {"luts": 300, "ffs": 40, "carry": 3, "ram": 0, "dsp": 0}
-    assert res["shell"] == {"luts": 50, "ffs": 20, "carry": 10, "ram": 1, "dsp": 0}
+    assert res["total"] == {"luts": 350, "ffs": 60, "carry": 13, "ram": 1, "dsp": 0,
+                            "lut_area": 350}  # an SB_CARRY shares its logic cell's LUT
+    assert res["core"] == {"luts": 300, "ffs": 40, "carry": 3, "ram": 0, "dsp": 0,
+                           "lut_area": 300}
+    assert res["shell"] == {"luts": 50, "ffs": 20, "carry": 10, "ram": 1, "dsp": 0,
+                            "lut_area": 50}
 
 
 def test_ecp5_cells():
@@ -42,6 +45,7 @@ def test_ecp5_cells():
                                                       "PFUMX": 1, "DP16KD": 1}}}}
     res = resources(stat, "t", "t", "ecp5")["total"]
     assert (res["luts"], res["ffs"], res["carry"], res["ram"], res["muxes"]) == (7, 5, 2, 1, 1)
+    assert res["lut_area"] == 7 + 2 * 2  # a CCU2C holds two LUT4s
 
 
 def test_utilization_and_timing():
