@@ -22,9 +22,7 @@ The work dir is ``board/uart_sim_<simulator>_<variant>/``.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import logging
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -36,13 +34,11 @@ from ..errors import GatecompError
 from ..sim import UART_TEST
 from ..toolchain import simulator_env
 from ..verify.rtl_sim import (
-    _VERILATOR_ARGS,
     LABELS_FILE,
     SIDECAR_FILE,
-    TIMESCALE,
     VECTORS_FILE,
-    _environ,
-    _first_error,
+    first_error,
+    run_cocotb,
 )
 from . import uart_host
 from .flow import load_project
@@ -264,37 +260,15 @@ def run_uart_verify(build_dir: Path, vectors: int | None = UART_DEFAULT_VECTORS,
     (work / CONFIG_FILE).write_text(json.dumps(config, indent=1) + "\n")
     results = work / RESULTS_FILE
     results.unlink(missing_ok=True)
-    build_log = None if verbose else work / "build.log"
-    test_log = None if verbose else work / "test.log"
     env.update(GATECOMP_UART_CONFIG=str(work / CONFIG_FILE), GATECOMP_UART_RESULTS=str(results))
 
-    from cocotb_tools.runner import get_runner
-
-    with _environ(env):
-        runner = get_runner(sim)
-        saved_level = runner.log.level
-        runner.log.setLevel(logging.INFO if verbose else logging.CRITICAL)
-        try:
-            try:
-                runner.build(sources=[p.resolve() for p in sources], hdl_toplevel=top,
-                             build_dir=work, always=True, timescale=TIMESCALE,
-                             verbose=verbose, log_file=build_log,
-                             build_args=list(_VERILATOR_ARGS) if sim == "verilator" else [])
-            except (RuntimeError, SystemExit) as exc:
-                detail = _first_error(build_log) or f": {exc}"
-                raise GatecompError(f"{sim} could not build {source.name}{detail}") from None
-            sim_start = time.perf_counter()
-            with contextlib.suppress(RuntimeError, SystemExit):  # the summary says why
-                runner.test(test_module=f"test_{top}", hdl_toplevel=top, testcase="uart",
-                            test_dir=work, build_dir=work, results_xml=str(work / "results.xml"),
-                            timescale=TIMESCALE, verbose=verbose, log_file=test_log)
-            sim_seconds = time.perf_counter() - sim_start
-        finally:
-            runner.log.setLevel(saved_level)
+    sim_seconds, test_log = run_cocotb(
+        sim, sources, top, work, label=source.name, test_module=f"test_{top}", test_dir=work,
+        testcase="uart", env=env, verbose=verbose)
 
     if not results.is_file():
         raise GatecompError(f"the {sim} simulation of {top} produced no results"
-                            f"{_first_error(test_log)}")
+                            f"{first_error(test_log)}")
     summary = json.loads(results.read_text())
     if summary.get("error"):
         raise GatecompError(f"the {sim} UART simulation of {top} stopped: {summary['error']}")

@@ -215,13 +215,55 @@ def _find_design(build_dir: Path) -> tuple[Path, dict]:
     return candidates[0], sidecar
 
 
-def _first_error(log: Path | None) -> str:
+def first_error(log: Path | None) -> str:
     """The first line of a tool log that mentions an error (else its last line), and the log."""
     if log is None or not log.is_file():
         return ""
     lines = [ln.strip() for ln in log.read_text(errors="replace").splitlines() if ln.strip()]
     hits = [ln for ln in lines if "error" in ln.lower()] or lines[-1:]
     return f": {hits[0] if hits else 'empty log'} (log: {log})"
+
+
+def run_cocotb(sim: str, sources: Sequence[Path], top: str, work: Path, *, label: str,
+               test_module: str, test_dir: Path, testcase: str, env: dict[str, str],
+               verbose: bool, seed: int | None = None) -> tuple[float, Path | None]:
+    """Build ``sources`` with ``sim`` in ``work`` and run one cocotb ``testcase`` on ``top``.
+
+    The one place gatecomp drives cocotb's runner (stream and UART regressions alike): ``env``
+    is set for the run, tool output goes to ``work/build.log`` / ``work/test.log`` unless
+    ``verbose``, and a build failure is a one-line :class:`GatecompError` naming ``label``.
+    A failing test does not raise: the caller reads the verdict its test wrote. Returns the
+    seconds the simulation ran and the test log (None when ``verbose``).
+    """
+    from cocotb_tools.runner import get_runner
+
+    build_log = None if verbose else work / "build.log"
+    test_log = None if verbose else work / "test.log"
+    with _environ(env):
+        runner = get_runner(sim)
+        saved_level = runner.log.level
+        runner.log.setLevel(logging.INFO if verbose else logging.CRITICAL)
+        try:
+            try:
+                runner.build(
+                    sources=[p.resolve() for p in sources], hdl_toplevel=top,
+                    build_dir=work, always=True, timescale=TIMESCALE, verbose=verbose,
+                    build_args=list(_VERILATOR_ARGS) if sim == "verilator" else [],
+                    log_file=build_log)
+            except (RuntimeError, SystemExit) as exc:
+                detail = first_error(build_log) or f": {exc}"
+                raise GatecompError(f"{sim} could not build {label}{detail}") from None
+            sim_start = time.perf_counter()
+            # a failing test exits non-zero (SystemExit under pytest); the summary tells why
+            with contextlib.suppress(RuntimeError, SystemExit):
+                runner.test(
+                    test_module=test_module, hdl_toplevel=top, testcase=testcase,
+                    test_dir=test_dir, build_dir=work, results_xml=str(work / "results.xml"),
+                    timescale=TIMESCALE, verbose=verbose, log_file=test_log,
+                    **({} if seed is None else {"seed": seed}))
+            return time.perf_counter() - sim_start, test_log
+        finally:
+            runner.log.setLevel(saved_level)
 
 
 def run_rtl_verify(build_dir: Path, sim: str = "icarus", vectors: int | None = None,
@@ -294,43 +336,18 @@ def run_rtl_verify(build_dir: Path, sim: str = "icarus", vectors: int | None = N
     observed = work / f"{testcase}_outputs.npz"
     results.unlink(missing_ok=True)
     observed.unlink(missing_ok=True)
-    build_log = None if verbose else work / "build.log"
-    test_log = None if verbose else work / "test.log"
     env.update(GATECOMP_SIM_VECTORS=str(vectors or 0), GATECOMP_SIM_SEED=str(seed),
                GATECOMP_SIM_RESULTS_DIR=str(work))
 
     from cocotb_tools.check_results import get_results
-    from cocotb_tools.runner import get_runner
 
-    with _environ(env):
-        runner = get_runner(sim)
-        saved_level = runner.log.level
-        runner.log.setLevel(logging.INFO if verbose else logging.CRITICAL)
-        try:
-            try:
-                runner.build(
-                    sources=[p.resolve() for p in sources], hdl_toplevel=module,
-                    build_dir=work, always=True, timescale=TIMESCALE, verbose=verbose,
-                    build_args=list(_VERILATOR_ARGS) if sim == "verilator" else [],
-                    log_file=build_log)
-            except (RuntimeError, SystemExit) as exc:
-                detail = _first_error(build_log) or f": {exc}"
-                raise GatecompError(f"{sim} could not build {source.name}{detail}") from None
-            sim_start = time.perf_counter()
-            # a failing test exits non-zero (SystemExit under pytest); the summary tells why
-            with contextlib.suppress(RuntimeError, SystemExit):
-                runner.test(
-                    test_module=test_file.stem, hdl_toplevel=module, testcase=testcase,
-                    test_dir=sim_dir.resolve(), build_dir=work, seed=seed,
-                    results_xml=str(work / "results.xml"), timescale=TIMESCALE,
-                    verbose=verbose, log_file=test_log)
-            sim_seconds = time.perf_counter() - sim_start
-        finally:
-            runner.log.setLevel(saved_level)
+    sim_seconds, test_log = run_cocotb(
+        sim, sources, module, work, label=source.name, test_module=test_file.stem,
+        test_dir=sim_dir.resolve(), testcase=testcase, env=env, verbose=verbose, seed=seed)
 
     if not results.is_file():
         raise GatecompError(f"the {sim} simulation of {source.name} produced no results"
-                            f"{_first_error(test_log)}")
+                            f"{first_error(test_log)}")
     summary = json.loads(results.read_text())
     if summary.get("error"):
         raise GatecompError(f"the {sim} simulation of {source.name} stopped: "
