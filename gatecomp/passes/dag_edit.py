@@ -157,10 +157,16 @@ def _deref(g, v, tid):
 
 
 @njit(cache=True)
-def _reref(g, v):
-    """Undo :func:`_deref`."""
+def _adjust_refs(g, v, delta):
+    """Add ``delta`` (+1 or -1) to the references ``v``'s fanins hold, through the cone.
+
+    With -1 it dereferences ``v``'s cone for good (``v`` lost its last reference: fanins whose
+    count reaches 0 are followed); with +1 it undoes :func:`_deref` (fanins whose count comes
+    back to 1 are followed).
+    """
     F0, F1, rep, ref, stack, meta = g[0], g[1], g[2], g[3], g[10], g[11]
     first = meta[_FIRST]
+    follow = 1 if delta > 0 else 0
     sp = 0
     stack[sp] = v
     sp += 1
@@ -169,27 +175,8 @@ def _reref(g, v):
         x = stack[sp]
         for side in range(2):
             y = resolve(F0[x] if side == 0 else F1[x], rep) >> 1
-            ref[y] += 1
-            if ref[y] == 1 and y >= first:
-                stack[sp] = y
-                sp += 1
-
-
-@njit(cache=True)
-def _kill(g, v):
-    """``v`` lost its last reference: dereference its cone for good."""
-    F0, F1, rep, ref, stack, meta = g[0], g[1], g[2], g[3], g[10], g[11]
-    first = meta[_FIRST]
-    sp = 0
-    stack[sp] = v
-    sp += 1
-    while sp > 0:
-        sp -= 1
-        x = stack[sp]
-        for side in range(2):
-            y = resolve(F0[x] if side == 0 else F1[x], rep) >> 1
-            ref[y] -= 1
-            if ref[y] == 0 and y >= first:
+            ref[y] += delta
+            if ref[y] == follow and y >= first:
                 stack[sp] = y
                 sp += 1
 
@@ -203,7 +190,7 @@ def mffc_mark(g, v, leaves, nleaves):
         ref[leaves[i]] += 1
     meta[_TID] += 1
     saved = _deref(g, v, meta[_TID])
-    _reref(g, v)
+    _adjust_refs(g, v, 1)
     for i in range(nleaves):
         ref[leaves[i]] -= 1
     return saved
@@ -222,7 +209,7 @@ def replace(g, v, lit):
     rep[v] = lit
     ref[lit >> 1] += ref[v]
     ref[v] = 0
-    _kill(g, v)
+    _adjust_refs(g, v, -1)
 
 
 @njit(cache=True)
