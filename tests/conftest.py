@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gatecomp.aig import AIG, AIGBuilder, read_aiger, simulate_words
+from gatecomp.aig import AIG, AIGBuilder, check_aig, depth, read_aiger, simulate_words
 from gatecomp.toolchain import find_abc
 
 #: the EPFL benchmark AIGs in ../shared beside the repository (present in CI and dev checkouts)
@@ -47,3 +47,19 @@ def random_aig(num_inputs: int, num_gates: int, num_outputs: int, seed: int = 0)
 @pytest.fixture
 def small_aig() -> AIG:
     return random_aig(8, 120, 6, seed=1)
+
+
+def assert_local_pass_contract(aig: AIG, out: AIG, stats, params, words: np.ndarray) -> None:
+    """What rewrite, refactor and resub promise on any input: a valid graph with the same
+    function on ``words``, never more ANDs than the cleaned-up input (unless ``zero_gain``),
+    never deeper (with ``preserve_levels``), and stats that describe the result."""
+    from gatecomp.passes import cleanup
+
+    check_aig(out)
+    assert_same_function(aig, out, words)
+    clean, _ = cleanup(aig)
+    if not params.zero_gain:
+        assert out.num_ands <= clean.num_ands
+    if params.preserve_levels:
+        assert depth(out) <= depth(clean)
+    assert stats.ands_after == out.num_ands

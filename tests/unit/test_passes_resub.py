@@ -7,11 +7,16 @@ import pytest
 
 from gatecomp.aig import AIGBuilder, check_aig, depth, exhaustive_inputs, random_inputs
 from gatecomp.errors import GatecompError
-from gatecomp.passes.cleanup import cleanup
 from gatecomp.passes.resub import ResubParams, resub
 from gatecomp.passes.script import parse_script, run_script
 from gatecomp.verify.abc_cec import abc_cec
-from tests.conftest import assert_same_function, epfl, needs_abc, random_aig
+from tests.conftest import (
+    assert_local_pass_contract,
+    assert_same_function,
+    epfl,
+    needs_abc,
+    random_aig,
+)
 
 PARAMS = [ResubParams(), ResubParams(zero_gain=True), ResubParams(max_added=0),
           ResubParams(max_added=1), ResubParams(preserve_levels=False, cut_size=5),
@@ -23,14 +28,7 @@ PARAMS = [ResubParams(), ResubParams(zero_gain=True), ResubParams(max_added=0),
 def test_function_preserved_exhaustively(params, seed):
     aig = random_aig(10, 40 + 40 * seed, 1 + seed % 5, seed=seed)
     out, stats = resub(aig, params)
-    check_aig(out)
-    assert_same_function(aig, out, exhaustive_inputs(10))
-    clean, _ = cleanup(aig)
-    if not params.zero_gain:
-        assert out.num_ands <= clean.num_ands
-    if params.preserve_levels:
-        assert depth(out) <= depth(clean)
-    assert stats.ands_after == out.num_ands
+    assert_local_pass_contract(aig, out, stats, params, exhaustive_inputs(10))
 
 
 def _window(kind: str):

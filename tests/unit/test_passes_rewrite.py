@@ -14,7 +14,13 @@ from gatecomp.passes.cleanup import cleanup
 from gatecomp.passes.rewrite import RewriteParams, rewrite
 from gatecomp.passes.script import parse_script, run_script
 from gatecomp.verify.abc_cec import abc_cec
-from tests.conftest import assert_same_function, epfl, needs_abc, random_aig
+from tests.conftest import (
+    assert_local_pass_contract,
+    assert_same_function,
+    epfl,
+    needs_abc,
+    random_aig,
+)
 
 PARAMS = [RewriteParams(), RewriteParams(zero_gain=True), RewriteParams(cuts_per_node=1),
           RewriteParams(preserve_levels=False), RewriteParams(zero_gain=True, cuts_per_node=3)]
@@ -26,14 +32,7 @@ PARAMS = [RewriteParams(), RewriteParams(zero_gain=True), RewriteParams(cuts_per
 def test_function_preserved_exhaustively(params, seed):
     aig = random_aig(9, 40 + 30 * seed, 1 + seed % 5, seed=seed)
     out, stats = rewrite(aig, params)
-    check_aig(out)
-    assert_same_function(aig, out, exhaustive_inputs(9))
-    clean, _ = cleanup(aig)
-    if not params.zero_gain:
-        assert out.num_ands <= clean.num_ands
-    if params.preserve_levels:
-        assert depth(out) <= depth(clean)
-    assert stats.ands_after == out.num_ands
+    assert_local_pass_contract(aig, out, stats, params, exhaustive_inputs(9))
 
 
 def test_random_aigs_shrink():
