@@ -39,6 +39,7 @@ from ..nn import (
 from . import bnn_formats
 from .arith import argmax_first, ge_const, popcount
 from .checkpoint import split_vectors
+from .reference import class_words, input_bits, integer_forward
 
 __all__ = ["BNNModel", "dataset_vectors", "describe_bnn", "load_bnn", "lower_bnn",
            "output_ports", "reference_outputs"]
@@ -249,21 +250,8 @@ def lower_bnn(model: BNNModel) -> LogicNet:
 def reference_outputs(model: BNNModel, x_bits: np.ndarray,
                       chunk: int = 4096) -> dict[str, np.ndarray]:
     """The integer eval forward of the layers: ``count0..`` and ``pred`` (int64 per sample)."""
-    x = np.asarray(x_bits)
-    if x.ndim != 2 or x.shape[1] != model.input_width:
-        raise GatecompError(f"input vectors have shape {x.shape}, expected "
-                            f"(samples, {model.input_width})")
-    if x.dtype != bool and not np.isin(x, (0, 1)).all():
-        raise GatecompError("input vectors must be 0/1 (binarised) values")
-    counts = np.empty((len(x), model.num_classes), dtype=np.int64)
-    with torch.no_grad():
-        for at in range(0, len(x), chunk):
-            counts[at:at + chunk] = model.module(
-                torch.from_numpy(x[at:at + chunk].astype(np.int64))).numpy()
-    result = {f"count{c}": counts[:, c].copy() for c in range(model.num_classes)}
-    result["pred"] = (torch.argmax(torch.from_numpy(counts), dim=1).numpy().astype(np.int64)
-                      if len(counts) else np.zeros(0, dtype=np.int64))
-    return result
+    x = input_bits(x_bits, model.input_width).astype(np.int64)
+    return class_words(integer_forward(model.module, x, model.num_classes, chunk), "count")
 
 
 def dataset_vectors(model: BNNModel, split: str = "test"

@@ -20,6 +20,7 @@ from ..nn import GATE_NAMES, load_split
 from .arith import argmax_first, popcount
 from .dlgn_accounting import USES_A, USES_B, account_gates
 from .dlgn_model import DLGNModel, LayerSpec, load_dlgn
+from .reference import input_bits
 
 __all__ = ["DLGNModel", "LayerSpec", "dataset_vectors", "describe_dlgn", "gate_histogram",
            "load_dlgn", "lower_dlgn", "lower_layer", "output_ports", "reference_outputs"]
@@ -107,12 +108,7 @@ def reference_outputs(model: DLGNModel, x_bits: np.ndarray,
     index winning ties. ``chunk`` samples are evaluated at a time (default: about 16 M
     activations per tensor).
     """
-    x = np.asarray(x_bits)
-    if x.ndim != 2 or x.shape[1] != model.input_width:
-        raise GatecompError(f"input vectors have shape {x.shape}, expected "
-                            f"(samples, {model.input_width})")
-    if x.dtype != bool and not np.isin(x, (0, 1)).all():
-        raise GatecompError("input vectors must be 0/1 (binarised) values")
+    x = input_bits(x_bits, model.input_width)
     logic, group = list(model.module)[:-1], model.module[-1]
     if chunk is None:
         widest = max(model.input_width, *(s.out_dim for s in model.layers))

@@ -39,6 +39,7 @@ from . import qnn_formats
 from .arith import argmax_first
 from .checkpoint import split_vectors
 from .qnn_lower import QNNLowerParams, lower_layers, score_range, stats_dicts
+from .reference import class_words, input_bits, integer_forward
 
 __all__ = ["QNNModel", "dataset_vectors", "describe_qnn", "load_qnn", "lower_qnn",
            "output_ports", "reference_outputs"]
@@ -287,30 +288,16 @@ def lower_qnn(model: QNNModel, params: QNNLowerParams | None = None) -> LogicNet
 # -- reference -------------------------------------------------------------------------------
 def input_codes(model: QNNModel, x_bits: np.ndarray) -> np.ndarray:
     """(samples, features) int64 codes of (samples, input_width) 0/1 input vectors."""
-    x = np.asarray(x_bits)
-    if x.ndim != 2 or x.shape[1] != model.input_width:
-        raise GatecompError(f"input vectors have shape {x.shape}, expected "
-                            f"(samples, {model.input_width})")
-    if x.dtype != bool and not np.isin(x, (0, 1)).all():
-        raise GatecompError("input vectors must be 0/1 (binarised) values")
-    bits = x.astype(np.int64).reshape(len(x), model.num_features, model.in_bits)
+    x = input_bits(x_bits, model.input_width).astype(np.int64)
+    bits = x.reshape(len(x), model.num_features, model.in_bits)
     return bits @ (1 << np.arange(model.in_bits, dtype=np.int64))
 
 
 def reference_outputs(model: QNNModel, x_bits: np.ndarray,
                       chunk: int = 4096) -> dict[str, np.ndarray]:
     """The integer forward of the layers: ``score0..`` (``acc - lo``) and ``pred``."""
-    codes = input_codes(model, x_bits)
-    acc = np.empty((len(codes), model.num_classes), dtype=np.int64)
-    net = model.module
-    with torch.no_grad():
-        for at in range(0, len(codes), chunk):
-            acc[at:at + chunk] = net(torch.from_numpy(codes[at:at + chunk])).numpy()
-    scores = acc - model.score_offset
-    result = {f"score{c}": scores[:, c].copy() for c in range(model.num_classes)}
-    result["pred"] = (torch.argmax(torch.from_numpy(acc), dim=1).numpy().astype(np.int64)
-                      if len(acc) else np.zeros(0, dtype=np.int64))
-    return result
+    acc = integer_forward(model.module, input_codes(model, x_bits), model.num_classes, chunk)
+    return class_words(acc - model.score_offset, "score", ranking=acc)
 
 
 def dataset_vectors(model: QNNModel, split: str = "test"
