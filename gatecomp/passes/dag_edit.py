@@ -307,39 +307,6 @@ def room(g, nodes):
 
 
 @njit(cache=True)
-def build_struct(g, v, loc, fan, nst, node0):
-    """Create the structure (reusing live nodes); ``loc`` maps its literals to graph literals
-    (leaves filled by the caller). New nodes get numbers ``meta[4]`` onwards (check
-    :func:`room` first)."""
-    F0, F1, ref, lev, meta = g[0], g[1], g[3], g[4], g[11]
-    for k in range(nst):
-        ga = loc[fan[k, 0]]
-        gb = loc[fan[k, 1]]
-        if ga < gb:
-            ga, gb = gb, ga
-        if gb == 0 or ga == (gb ^ 1):
-            res = 0
-        elif gb == 1 or ga == gb:
-            res = ga
-        else:
-            u = lookup(g, ga, gb)
-            if u < 0:
-                u = meta[_TOP]
-                meta[_TOP] += 1
-                F0[u] = ga
-                F1[u] = gb
-                ref[ga >> 1] += 1
-                ref[gb >> 1] += 1
-                l1 = lev_bound(g, ga >> 1, v)
-                l2 = lev_bound(g, gb >> 1, v)
-                lev[u] = (l1 if l1 > l2 else l2) + 1
-                insert(g, ga, gb, u)
-            res = 2 * u
-        loc[node0 + 2 * k] = res
-        loc[node0 + 2 * k + 1] = res ^ 1
-
-
-@njit(cache=True)
 def add_and(g, v, a, b):
     """Literal of ``a & b``: folded, an existing live node, or a new node (check :func:`room`)."""
     F0, F1, ref, lev, meta = g[0], g[1], g[3], g[4], g[11]
@@ -362,6 +329,17 @@ def add_and(g, v, a, b):
         lev[u] = (l1 if l1 > l2 else l2) + 1
         insert(g, a, b, u)
     return 2 * u
+
+
+@njit(cache=True)
+def build_struct(g, v, loc, fan, nst, node0):
+    """Create the structure (reusing live nodes); ``loc`` maps its literals to graph literals
+    (leaves filled by the caller). New nodes get numbers ``meta[4]`` onwards (check
+    :func:`room` first)."""
+    for k in range(nst):
+        res = add_and(g, v, loc[fan[k, 0]], loc[fan[k, 1]])
+        loc[node0 + 2 * k] = res
+        loc[node0 + 2 * k + 1] = res ^ 1
 
 
 @njit(cache=True)
