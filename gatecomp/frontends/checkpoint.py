@@ -51,7 +51,10 @@ def split_vectors(encoding, dataset: dict | None, split: str, source: str
         raise GatecompError(f"unknown split {split!r} (train, test)")
     try:
         data = load_split(dataset)
-        bits = encoding.encode(data[f"x_{split}"])
     except ValueError as exc:
         raise GatecompError(f"{source}: {exc}") from None
+    try:
+        bits = encoding.encode(data[f"x_{split}"])
+    except ValueError as exc:
+        raise GatecompError(f"{source}: dataset does not fit the encoding: {exc}") from None
     return bits, data[f"y_{split}"]

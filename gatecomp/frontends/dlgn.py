@@ -16,8 +16,9 @@ import torch
 
 from ..aig import AIGBuilder, LogicNet, Port, bit_names
 from ..errors import GatecompError
-from ..nn import GATE_NAMES, load_split
+from ..nn import GATE_NAMES
 from .arith import argmax_first, popcount
+from .checkpoint import split_vectors
 from .dlgn_accounting import USES_A, USES_B, account_gates
 from .dlgn_model import DLGNModel, LayerSpec, load_dlgn
 from .reference import input_bits
@@ -135,19 +136,10 @@ def reference_outputs(model: DLGNModel, x_bits: np.ndarray,
 
 def dataset_vectors(model: DLGNModel, split: str = "test") -> tuple[np.ndarray, np.ndarray]:
     """(bits, labels) of the checkpoint's dataset split, encoded with its input encoding."""
-    if model.encoding is None or not model.dataset:
+    vectors = split_vectors(model.encoding, model.dataset, split, model.source)
+    if vectors is None:
         raise GatecompError(f"{model.source}: the checkpoint records no input encoding/dataset")
-    try:
-        data = load_split(model.dataset)
-    except ValueError as exc:
-        raise GatecompError(f"{model.source}: {exc}") from None
-    if split not in ("train", "test"):
-        raise GatecompError(f"unknown split {split!r} (train, test)")
-    try:
-        bits = model.encoding.encode(data[f"x_{split}"])
-    except ValueError as exc:
-        raise GatecompError(f"{model.source}: dataset does not fit the encoding: {exc}") from None
-    return bits, data[f"y_{split}"]
+    return vectors
 
 
 # -- description -----------------------------------------------------------------------------
