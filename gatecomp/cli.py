@@ -54,6 +54,10 @@ def main() -> None:
               help="Register stages, balanced by logic level (0 = combinational).")
 @click.option("--levels-per-stage", type=click.IntRange(min=1), metavar="L",
               help="Insert a register stage every L logic levels.")
+@click.option("--luts-per-stage", type=click.IntRange(min=1), metavar="N",
+              help="Insert a register stage every N levels of the design's 4-LUT mapping, so "
+                   "registers hold LUT outputs only (fewer LUTs on iCE40/ECP5 than "
+                   "--levels-per-stage; 2-3 for high Fmax).")
 @click.option("-p", "--passes", "script", default=None, metavar="SCRIPT",
               help="Optimization script, e.g. 'cleanup' (default: the built-in script).")
 @click.option("--inputs", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -77,7 +81,8 @@ def main() -> None:
                    "and the accuracy effect; verify then checks the RTL against that function). "
                    "Off by default.")
 @click.option("-f", "--force", is_flag=True, help="Replace an existing output directory.")
-def compile_cmd(model: Path, out_dir: Path, name, pipeline_stages, levels_per_stage, script,
+def compile_cmd(model: Path, out_dir: Path, name, pipeline_stages, levels_per_stage,
+                luts_per_stage, script,
                 inputs, max_vectors, prove, board, device, care_set, force) -> None:
     """Compile MODEL (a checkpoint) into a build directory.
 
@@ -93,7 +98,8 @@ def compile_cmd(model: Path, out_dir: Path, name, pipeline_stages, levels_per_st
     from .passes.script import DEFAULT_SCRIPT
 
     opts = CompileOptions(name=name, pipeline_stages=pipeline_stages,
-                          levels_per_stage=levels_per_stage, script=script or DEFAULT_SCRIPT,
+                          levels_per_stage=levels_per_stage, luts_per_stage=luts_per_stage,
+                          script=script or DEFAULT_SCRIPT,
                           inputs=inputs, max_vectors=max_vectors, prove=prove, force=force,
                           board=board, device=device, care_set=care_set)
     result = compile_model(model, out_dir, opts, progress=_progress)

@@ -32,6 +32,8 @@ PROVE_LIMIT = 100_000
 PROVE_SECONDS = 120.0
 #: above this many ANDs the LUT-count estimate in the report is skipped (it is a figure only)
 LUT_ESTIMATE_LIMIT = 500_000
+#: LUT size of the FPGA families gatecomp targets (iCE40, ECP5): --luts-per-stage counts these
+FPGA_LUT_SIZE = 4
 
 
 @dataclass
@@ -41,6 +43,7 @@ class CompileOptions:
     name: str | None = None
     pipeline_stages: int | None = None
     levels_per_stage: int | None = None
+    luts_per_stage: int | None = None  # registers on LUT4-cover boundaries (FPGA targets)
     script: str = DEFAULT_SCRIPT
     inputs: Path | None = None
     max_vectors: int | None = None
@@ -83,8 +86,12 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
     out_dir = Path(out_dir)
     check_writable(out_dir, opts.force)
     name = opts.name or _default_name(out_dir)
-    if opts.pipeline_stages is not None and opts.levels_per_stage is not None:
-        raise GatecompError("give either --pipeline-stages or --levels-per-stage, not both")
+    given = [flag for flag, value in (("--pipeline-stages", opts.pipeline_stages),
+                                      ("--levels-per-stage", opts.levels_per_stage),
+                                      ("--luts-per-stage", opts.luts_per_stage))
+             if value is not None]
+    if len(given) > 1:
+        raise GatecompError(f"give one of {', '.join(given)}, not several")
     target = None
     if opts.board or opts.device:
         from .fpga.boards import resolve_target
@@ -112,6 +119,18 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
     aig, pass_stats = run_script(spec.aig, opts.script, progress=lambda m: say("  " + m))
     net = raw.with_aig(aig)
     timings["optimize"] = done(f"{spec.aig.num_ands} -> {aig.num_ands} ANDs")
+    optimized, alignment = aig, None
+    if opts.luts_per_stage is not None:
+        from .passes.lut_align import align_to_luts
+        done = _timed(say, "align stages to the LUT4 cover")
+        alignment = align_to_luts(aig, PipelineParams(levels_per_stage=opts.luts_per_stage),
+                                  k=FPGA_LUT_SIZE)
+        aig = alignment.aig
+        net = raw.with_aig(aig)
+        st = alignment.stats
+        timings["lut_align"] = done(
+            f"{st['luts']} LUT4, {st['depth']} LUT levels; {st['ands_before']} -> "
+            f"{st['ands_after']} ANDs (logic shared across stages duplicated)")
 
     done = _timed(say, "check IR vs PyTorch")
     vec = model_vectors(frontend, model, opts.inputs, opts.max_vectors)
@@ -147,7 +166,7 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
     luts = {}
     if aig.num_ands <= LUT_ESTIMATE_LIMIT:
         done = _timed(say, "LUT mapping estimate")
-        luts = _lut_estimates(aig)
+        luts = _lut_estimates(optimized)
         timings["lutmap"] = done(", ".join(f"{v['luts']} {k} (depth {v['depth']})"
                                            for k, v in luts.items()))
 
@@ -167,20 +186,27 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
         timings["prove_abc"] = done(proof.message)
 
     done = _timed(say, "emit Verilog")
-    pipeline = PipelineParams(stages=opts.pipeline_stages, levels_per_stage=opts.levels_per_stage)
+    pipeline = PipelineParams(stages=opts.pipeline_stages,
+                              levels_per_stage=opts.levels_per_stage or opts.luts_per_stage)
     options_record = {"script": opts.script, "pipeline_stages": opts.pipeline_stages,
                       "levels_per_stage": opts.levels_per_stage}
+    if opts.luts_per_stage is not None:
+        options_record["luts_per_stage"] = opts.luts_per_stage
     if opts.care_set is not None:
         options_record["care_set"] = opts.care_set
     verilog, sidecar = emit_verilog(net, name, pipeline, source=str(model_path),
-                                    options=options_record)
+                                    options=options_record,
+                                    node_levels=None if alignment is None else alignment.levels)
     timings["emit"] = done(f"{len(verilog) / 1e6:.1f} MB, latency {sidecar['latency']}")
 
-    report = _report(model, raw, net, pass_stats, vec, reference, cmp.outputs["pred"], sidecar,
-                     proof, equiv, timings, options_record, str(model_path))
+    report = _report(model, raw, raw.with_aig(optimized), pass_stats, vec, reference,
+                     cmp.outputs["pred"], sidecar, proof, equiv, timings, options_record,
+                     str(model_path))
     report["checks"]["equivalence"] = None if own_proof is None else own_proof.as_dict()
     report["luts"] = luts
     report["care_set"] = care_stats
+    if alignment is not None:
+        report["lut_alignment"] = alignment.stats
     with atomic_directory(out_dir, opts.force) as tmp:
         (tmp / "rtl").mkdir()
         (tmp / "rtl" / f"{name}.v").write_text(verilog)

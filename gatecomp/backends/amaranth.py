@@ -39,8 +39,8 @@ from amaranth.hdl import Fragment as _Fragment
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from ..aig import LogicNet, levels
-from ..passes.pipeline import PipelinePlan, plan_pipeline
+from ..aig import LogicNet
+from ..passes.pipeline import PipelinePlan, level_groups, plan_pipeline
 from .verilog_core import MAX_VECTOR_BITS, core_ports
 
 # MAX_VECTOR_BITS is the widest vector signal (Amaranth caps a cell at 65536 bits; narrower
@@ -260,11 +260,7 @@ class _Builder:
             self._handshake([])
             return
         aig, plan, comp, m = self.aig, self.plan, self.comp, self.m
-        lev = levels(aig)
-        and_nodes = np.arange(aig.first_and, aig.num_nodes, dtype=np.int64)
-        order = and_nodes[np.argsort(lev[aig.first_and:], kind="stable")]
-        bounds = np.searchsorted(lev[order], np.arange(1, plan.depth + 2))
-        groups = [order[bounds[k]:bounds[k + 1]] for k in range(plan.depth)]  # level k + 1
+        groups, names = level_groups(aig, plan)
 
         # table index of node v is v for constant/inputs; ANDs and register bits follow
         table = self.table = _BitTable()
@@ -274,15 +270,15 @@ class _Builder:
         self.node_index = np.zeros(aig.num_nodes, dtype=np.int64)
         self.node_index[:aig.first_and] = np.arange(aig.first_and)
         level_parts = []  # per level: [(name, lo, hi, target)] with target a Signal/Cat/gates
-        for k, group in enumerate(groups, start=1):
+        for group, base in zip(groups, names, strict=True):
             parts = []
-            for name, lo, hi in _chunks(f"l{k}", len(group)):
+            for name, lo, hi in _chunks(base, len(group)):
                 nodes = group[lo:hi]
                 if comp.construction == "level":
                     target = Signal(hi - lo, name=name)
                     self.node_index[nodes] = table.add(target) + np.arange(hi - lo)
                 else:
-                    gates = [Signal(name=f"l{k}_g{node}") for node in nodes.tolist()]
+                    gates = [Signal(name=f"{base}_g{node}") for node in nodes.tolist()]
                     for node, gate in zip(nodes.tolist(), gates, strict=True):
                         self.node_index[node] = table.add(gate)
                     target = Cat(*gates) if comp.construction == "wires" else gates

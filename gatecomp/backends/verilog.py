@@ -22,6 +22,7 @@ import json
 import re
 from importlib import metadata
 
+import numpy as np
 from amaranth._toolchain.yosys import find_yosys
 from amaranth.back import rtlil as _amaranth_rtlil
 from amaranth.hdl import ClockSignal, ResetSignal
@@ -184,14 +185,19 @@ def _header(side: dict, plan: PipelinePlan) -> str:
     if plan.latency:
         per_rank = ", ".join(f"r{b}: {n}" for b, n in
                              enumerate(plan.stats["registers_per_rank"], start=1))
-        lines.append(f"//   stages: {plan.levels_per_stage} levels each; register bits per rank: "
+        unit = "LUT levels" if side["options"].get("luts_per_stage") else "logic levels"
+        lines.append(f"//   stages: {plan.levels_per_stage} {unit} each; register bits per rank: "
                      f"{per_rank}")
+        if unit != "logic levels":
+            lines.append("//   a logic level spread over stages is split: l<k>s<b> = its ANDs "
+                         "in stage b")
     return "\n".join(lines) + "\n"
 
 
 def emit_verilog(net: LogicNet, name: str, pipeline: PipelineParams | None = None,
                  source: str = "", options: dict | None = None,
-                 construction: str = "auto") -> tuple[str, dict]:
+                 construction: str = "auto",
+                 node_levels: np.ndarray | None = None) -> tuple[str, dict]:
     """Generate the Verilog module ``name`` for ``net`` and its JSON sidecar.
 
     Parameters
@@ -212,6 +218,10 @@ def emit_verilog(net: LogicNet, name: str, pipeline: PipelineParams | None = Non
         (Amaranth top + a core module written as text; fast for millions of gates),
         ``"gate"`` (a signal and a statement per AND; readable, small nets only) or
         ``"wires"`` (see the backend).
+    node_levels:
+        The levels the pipeline is cut by, per node (default: AIG logic levels); the LUT
+        levels of :func:`~gatecomp.passes.lut_align.align_to_luts` put registers on LUT
+        boundaries, and ``pipeline.levels_per_stage`` then counts LUT levels.
 
     Returns
     -------
@@ -227,7 +237,7 @@ def emit_verilog(net: LogicNet, name: str, pipeline: PipelineParams | None = Non
     verilog_identifier(name)
     _check_ports(net)
     options = dict(options or {})
-    plan = plan_pipeline(net.aig, pipeline or PipelineParams())
+    plan = plan_pipeline(net.aig, pipeline or PipelineParams(), node_levels)
     core = verilog_identifier(core_module_name(name), "core module name")
     comp = build_component(net, plan, construction, core_name=core)
     side = sidecar(comp, name, source, options)

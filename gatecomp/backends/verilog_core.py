@@ -33,8 +33,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..aig import LogicNet, levels
-from ..passes.pipeline import PipelinePlan
+from ..aig import LogicNet
+from ..passes.pipeline import PipelinePlan, level_groups
 
 #: widest vector; also the split width of the Amaranth constructions (Amaranth caps a cell at
 #: 65536 bits), so that both constructions name every bit alike
@@ -146,14 +146,10 @@ class _CoreWriter:
             self.node_owner[1:aig.first_and] = self._vector("in_data", aig.num_inputs, False)[0]
             self.node_bit[1:aig.first_and] = np.arange(aig.num_inputs)
 
-        lev = levels(aig)
-        and_nodes = np.arange(aig.first_and, aig.num_nodes, dtype=np.int64)
-        order = and_nodes[np.argsort(lev[aig.first_and:], kind="stable")]
-        bounds = np.searchsorted(lev[order], np.arange(1, plan.depth + 2))
-        self.groups = [order[bounds[k]:bounds[k + 1]] for k in range(plan.depth)]
+        self.groups, self.group_names = level_groups(aig, plan)
         self.level_owners = []
-        for k, group in enumerate(self.groups, start=1):
-            first, _ = self._vector(f"l{k}", len(group))
+        for group, group_name in zip(self.groups, self.group_names, strict=True):
+            first, _ = self._vector(group_name, len(group))
             self.level_owners.append(first)
             pos = np.arange(len(group))
             self.node_owner[group] = first + pos // max_bits
@@ -244,11 +240,12 @@ class _CoreWriter:
                 out.append(f"  reg {_declare(hi - lo)}{reg} = {hi - lo}'h0;")
 
         f0, f1 = aig.fanin0, aig.fanin1
-        for k, (group, first) in enumerate(zip(self.groups, self.level_owners, strict=True),
-                                           start=1):
+        for group, group_name, first in zip(self.groups, self.group_names, self.level_owners,
+                                            strict=True):
             stage = int(plan.stage[group[0]])
             ands = "AND" if len(group) == 1 else "ANDs"
-            out.append(f"\n  // level {k}: {len(group)} {ands}, stage {stage}")
+            level = group_name[1:].split("s")[0]
+            out.append(f"\n  // level {level}: {len(group)} {ands}, stage {stage}")
             for _, vec, lo, hi in self._chunks(first, len(group)):
                 a = f0[group[lo:hi] - aig.first_and]
                 b = f1[group[lo:hi] - aig.first_and]

@@ -125,8 +125,10 @@ def build(build_dir: Path, freq_mhz: float | None = None,
         levels = int(sidecar["stats"].get("levels") or 0)
         latency = int(sidecar["latency"])
         per_stage = -(-levels // max(latency, 1)) if levels else None
+        luts_per_stage = (sidecar.get("options") or {}).get("luts_per_stage")
+        flag = "--luts-per-stage" if luts_per_stage else "--levels-per-stage"
         msg = timing_message(module, target.description, report["timing"]["fmax_mhz"] or 0.0,
-                             required, per_stage)
+                             required, luts_per_stage or per_stage, flag)
         if msg:
             raise GatecompError(msg + f" (report: {board / REPORT_FILE})")
     return BuildResult(board, board / bitstream_name(module, target),

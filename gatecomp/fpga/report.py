@@ -134,15 +134,18 @@ def overflow_message(module: str, target_desc: str, util: dict[str, tuple[int, i
 
 
 def timing_message(module: str, target_desc: str, fmax: float, required: float,
-                   levels_per_stage: int | None) -> str | None:
-    """One line saying by how much Fmax misses ``required`` (MHz) and what would help."""
+                   levels_per_stage: int | None,
+                   flag: str = "--levels-per-stage") -> str | None:
+    """One line saying by how much Fmax misses ``required`` (MHz) and what would help.
+
+    ``flag`` is the option the stages were cut with (``--levels-per-stage`` or
+    ``--luts-per-stage``), whose smaller value is suggested."""
     if fmax >= required:
         return None
     short = 100.0 * (required - fmax) / required
-    hint = "more pipeline stages (--pipeline-stages N or a smaller --levels-per-stage)"
+    hint = f"more pipeline stages (--pipeline-stages N or a smaller {flag})"
     if levels_per_stage:
         suggest = max(1, math.floor(levels_per_stage * fmax / required))
-        hint = (f"more pipeline stages (e.g. --levels-per-stage {suggest}, now "
-                f"{levels_per_stage})")
+        hint = f"more pipeline stages (e.g. {flag} {suggest}, now {levels_per_stage})"
     return (f"{module} misses timing on {target_desc}: Fmax {fmax:.1f} MHz < {required:g} MHz "
             f"required ({short:.0f}% short); try {hint}, or a lower clock (--freq)")

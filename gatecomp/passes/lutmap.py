@@ -170,4 +170,4 @@ def _extract(aig: AIG, leaves: np.ndarray, size: np.ndarray, truth: np.ndarray,
     tts = truth[mapped] & _TRUTH_MASKS[sizes]
     outs = aig.outputs
     return LutNetwork(aig.num_inputs, fanins, sizes, tts, idmap[outs >> 1], (outs & 1) == 1,
-                      aig.input_names, aig.output_names)
+                      aig.input_names, aig.output_names, roots=mapped)

@@ -35,6 +35,9 @@ class LutNetwork:
         Per primary output: the driving id (LUT, input or 0) and whether it is inverted.
     input_names, output_names:
         Bit-level names, as in the AIG the network was mapped from.
+    roots:
+        (num_luts,) the AIG node each LUT implements, when the network came from
+        :func:`~gatecomp.passes.lutmap.lutmap` (``None`` otherwise).
     """
 
     num_inputs: int
@@ -45,8 +48,13 @@ class LutNetwork:
     output_compl: np.ndarray
     input_names: tuple[str, ...] = field(default=())
     output_names: tuple[str, ...] = field(default=())
+    roots: np.ndarray | None = None
 
     def __post_init__(self) -> None:
+        if self.roots is not None:
+            roots = np.ascontiguousarray(self.roots, dtype=np.int64)
+            roots.setflags(write=False)
+            object.__setattr__(self, "roots", roots)
         for name, dtype in (("fanins", np.int64), ("sizes", np.int64), ("truth", np.uint64),
                             ("output_ids", np.int64), ("output_compl", np.bool_)):
             arr = np.ascontiguousarray(getattr(self, name), dtype=dtype)

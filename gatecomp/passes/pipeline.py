@@ -105,7 +105,17 @@ class PipelinePlan:
         return pos
 
 
-def plan_pipeline(aig: AIG, params: PipelineParams | None = None) -> PipelinePlan:
+def stage_span(depth: int, params: PipelineParams) -> tuple[int, int]:
+    """``(latency, levels per stage)`` for logic ``depth`` levels deep under ``params``."""
+    if params.combinational:
+        return 0, max(depth, 0)
+    if params.stages is not None:
+        return params.stages, max(1, -(-depth // params.stages))
+    return max(1, -(-depth // params.levels_per_stage)), params.levels_per_stage
+
+
+def plan_pipeline(aig: AIG, params: PipelineParams | None = None,
+                  node_levels: np.ndarray | None = None) -> PipelinePlan:
     """Assign every AND a stage from its logic level and list what each register rank holds.
 
     Parameters
@@ -114,6 +124,10 @@ def plan_pipeline(aig: AIG, params: PipelineParams | None = None) -> PipelinePla
         The (optimized) AIG; it is not modified.
     params:
         :class:`PipelineParams`; ``None`` means combinational.
+    node_levels:
+        The level each node's stage is cut by, never smaller than its fanins' (default: the
+        AIG logic level). :func:`~gatecomp.passes.lut_align.align_to_luts` gives LUT levels, so
+        registers fall on LUT boundaries.
 
     Returns
     -------
@@ -122,16 +136,11 @@ def plan_pipeline(aig: AIG, params: PipelineParams | None = None) -> PipelinePla
     """
     start = time.perf_counter()
     params = params or PipelineParams()
-    lev = levels(aig)
+    lev = levels(aig) if node_levels is None else np.asarray(node_levels, dtype=np.int64)
+    if len(lev) != aig.num_nodes:
+        raise ValueError(f"node_levels has {len(lev)} entries for {aig.num_nodes} nodes")
     d = int(lev.max(initial=0))
-    if params.combinational:
-        latency, per = 0, max(d, 0)
-    elif params.stages is not None:
-        latency = params.stages
-        per = max(1, -(-d // latency))
-    else:
-        per = params.levels_per_stage
-        latency = max(1, -(-d // per))
+    latency, per = stage_span(d, params)
 
     # stage where each value becomes available: inputs/constant in stage 1, ANDs by level
     if latency == 0:
@@ -162,3 +171,24 @@ def plan_pipeline(aig: AIG, params: PipelineParams | None = None) -> PipelinePla
              "registers": int(sum(per_rank)), "registers_per_rank": per_rank,
              "seconds": round(time.perf_counter() - start, 4)}
     return PipelinePlan(latency, per, d, stage, last, tuple(registers), stats)
+
+
+def level_groups(aig: AIG, plan: PipelinePlan) -> tuple[list[np.ndarray], list[str]]:
+    """The ANDs in groups of one logic level and one stage, in build order, and their names.
+
+    The backends build one vector per group. A plan cut by logic level puts each level in one
+    stage (groups ``l1, l2, ...``); a plan cut on other boundaries (LUT levels) can spread a
+    level over stages, whose groups are then named ``l5s1``, ``l5s2``, ...
+    """
+    lev = levels(aig)[aig.first_and:]
+    stage = plan.stage[aig.first_and:]
+    key = stage * (int(lev.max(initial=0)) + 1) + lev
+    order = np.argsort(key, kind="stable")
+    if not len(order):
+        return [], []
+    cuts = np.flatnonzero(np.diff(key[order])) + 1
+    groups = [g + aig.first_and for g in np.split(order, cuts)]
+    first = np.array([g[0] for g in groups], dtype=np.int64) - aig.first_and
+    split = np.bincount(lev[first]) > 1
+    names = [f"l{lev[i]}s{stage[i]}" if split[lev[i]] else f"l{lev[i]}" for i in first.tolist()]
+    return groups, names

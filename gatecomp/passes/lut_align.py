@@ -1,0 +1,145 @@
+"""LUT-aligned AIG: the logic re-laid so that pipeline registers fall on LUT boundaries.
+
+Pipelining by AIG level cuts the logic where the FPGA mapper would rather put the middle of a
+LUT: every register rank then splits LUT cones, and synthesis needs more LUTs per stage than the
+mapping of the whole network (measured on the digits DLGN, ECP5: 3838 LUT4 pipelined every 8
+AIG levels against 3384 in one LUT4 cover). Here the AIG is first mapped onto k-LUTs
+(:func:`~gatecomp.passes.lutmap.lutmap`); then the cone of every LUT of the cover (the ANDs
+between the LUT's root and its cut leaves) is copied into a new AIG. Copies are structurally
+hashed within a pipeline stage only: logic shared by LUTs of different stages is duplicated, as
+the mapping assumes, instead of being registered halfway through a LUT. The result is therefore
+not canonical (two ANDs of different stages may have the same fanins; ``check_aig(aig,
+canonical=False)`` holds) and must not go through the optimization passes, which would merge
+them again. Each copied node gets the level of its LUT in the cover, and
+:func:`~gatecomp.passes.pipeline.plan_pipeline` cuts stages on those levels: registers hold LUT
+outputs only, and each stage is a whole number of LUT levels.
+
+The copy computes the same function by construction (it is the same logic, duplicated);
+callers still check it like any pass result.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..aig import AIG
+from .lutmap import LutMapParams, lutmap
+from .pipeline import PipelineParams, stage_span
+
+
+@dataclass(frozen=True, eq=False)
+class LutAlignment:
+    """The aligned AIG and, per node, the LUT level its stage is cut by.
+
+    Attributes
+    ----------
+    aig:
+        Same inputs, outputs and function as the source AIG; ANDs grouped by LUT and stage.
+    levels:
+        Per node of ``aig`` (constant and inputs: 0): the level, in the k-LUT cover, of the
+        LUT that computes it; never smaller than any fanin's. Pass it to ``plan_pipeline``
+        with the same :class:`PipelineParams`.
+    stats:
+        ``{"k", "luts", "depth", "levels_per_stage", "ands_before", "ands_after",
+        "duplicated", "seconds"}``.
+    """
+
+    aig: AIG
+    levels: np.ndarray
+    stats: dict
+
+
+def align_to_luts(aig: AIG, params: PipelineParams, k: int = 4) -> LutAlignment:
+    """Map ``aig`` onto ``k``-LUTs and rebuild it LUT by LUT (see the module docstring).
+
+    ``params`` counts levels in LUTs: ``levels_per_stage=3`` puts a register rank after every
+    third LUT level, ``stages=S`` cuts the cover's depth into ``S`` slices.
+    """
+    start = time.perf_counter()
+    net, _ = lutmap(aig, LutMapParams(k=k))
+    lut_level = net.levels()[net.first_lut:]
+    depth = int(lut_level.max(initial=0))
+    _, per = stage_span(depth, params)
+    first, f0, f1 = aig.first_and, aig.fanin0.tolist(), aig.fanin1.tolist()
+    roots = net.roots.tolist()
+    leaf_ids = [net.fanins[j, :net.sizes[j]].tolist() for j in range(net.num_luts)]
+
+    new_f0: list[int] = []
+    new_f1: list[int] = []
+    node_level = [0] * first
+    table: dict[tuple[int, int, int], int] = {}
+    lit = list(range(0, 2 * first, 2))  # new literal of each input / LUT root (old node id)
+
+    def add_and(a: int, b: int, stage: int, level: int) -> int:
+        if a < b:
+            a, b = b, a
+        if b == 0 or a == (b ^ 1):
+            return 0
+        if b == 1 or a == b:
+            return a
+        node = table.get((stage, a, b))
+        if node is None:
+            node = first + len(new_f0)
+            new_f0.append(a)
+            new_f1.append(b)
+            node_level.append(level)
+            table[(stage, a, b)] = node
+        return 2 * node
+
+    lit.extend([0] * (aig.num_nodes - first))
+    for j, root in enumerate(roots):
+        level = int(lut_level[j])
+        stage = max(1, -(-level // per)) if per else 1
+        leaves = {f if f < net.first_lut else roots[f - net.first_lut] for f in leaf_ids[j]}
+        made: dict[int, int] = {}
+        stack = [root]
+        while stack:  # post-order copy of the cone between the root and its leaves
+            n = stack[-1]
+            if n in made:
+                stack.pop()
+                continue
+            a, c = f0[n - first], f1[n - first]
+            pending = [x >> 1 for x in (a, c)
+                       if (x >> 1) >= first and (x >> 1) not in leaves and (x >> 1) not in made]
+            if pending:
+                stack.extend(pending)
+                continue
+            stack.pop()
+            made[n] = add_and(_source(a, leaves, made, lit), _source(c, leaves, made, lit),
+                              stage, level)
+        lit[root] = made[root]
+    lit_arr = np.asarray(lit, dtype=np.int64)
+    outputs = lit_arr[aig.outputs >> 1] ^ (aig.outputs & 1)
+    new = AIG(aig.num_inputs, np.asarray(new_f0, dtype=np.int64),
+              np.asarray(new_f1, dtype=np.int64), outputs, aig.input_names, aig.output_names)
+    levels = np.asarray(node_level, dtype=np.int64)
+    _make_monotone(new, levels)
+    levels.setflags(write=False)
+    stats = {"k": k, "luts": net.num_luts, "depth": depth, "levels_per_stage": per,
+             "ands_before": aig.num_ands, "ands_after": new.num_ands,
+             "duplicated": new.num_ands - aig.num_ands,
+             "seconds": round(time.perf_counter() - start, 4)}
+    return LutAlignment(new, levels, stats)
+
+
+def _source(x: int, leaves: set[int], made: dict[int, int], lit: list[int]) -> int:
+    """New literal for the old fanin literal ``x`` inside one LUT's cone."""
+    n = x >> 1
+    return (lit[n] if n in leaves or n not in made else made[n]) ^ (x & 1)
+
+
+def _make_monotone(aig: AIG, levels: np.ndarray) -> None:
+    """Lower fanins to their reader's level where one node serves several LUTs of a stage
+    (structural hashing shares it; it must be ready for the earliest of them)."""
+    first = aig.first_and
+    f0, f1 = (aig.fanin0 >> 1).tolist(), (aig.fanin1 >> 1).tolist()
+    lev = levels.tolist()
+    for n in range(aig.num_nodes - 1, first - 1, -1):
+        ln = lev[n]
+        for f in (f0[n - first], f1[n - first]):
+            if f >= first and lev[f] > ln:
+                lev[f] = ln
+    levels[:] = lev
