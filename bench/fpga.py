@@ -4,7 +4,9 @@ Issue 4's benchmark. For one DLGN (the bundled digits net, or ``--synthetic N`` 
 with exactly the same Yosys + nextpnr commands (:func:`gatecomp.fpga.project.flow_steps`, run by
 :func:`gatecomp.fpga.flow.build`) and the same out-of-context test harness (``NAME_ooc``):
 
-* ``gatecomp``: ``gatecomp compile MODEL --device D --levels-per-stage L`` then ``gatecomp build``;
+* ``gatecomp``: ``gatecomp compile MODEL --device D --luts-per-stage N`` (registers on the
+  boundaries of gatecomp's 4-LUT cover; ``--levels-per-stage L`` cuts by AIG level instead)
+  then ``gatecomp build``;
 * ``naive``: one ``assign`` per trained gate (all of them, wires and constants included, written
   from the gate's difflogic ID), a behavioural popcount per class (``g[..] + g[..] + ...``) and a
   behavioural argmax (first index wins ties), registers on the input and the outputs only;
@@ -17,8 +19,9 @@ compared with :func:`gatecomp.frontends.dlgn.reference_outputs` before anything 
 LUT/FF figures are given for the core alone (Yosys runs ``-noflatten``; the harness is identical)
 and for the whole design; the ratios use the core. Fmax is nextpnr's for the whole design.
 
-    python bench/fpga.py                        # digits DLGN, ECP5-25k, 8 levels per stage
-    python bench/fpga.py --device ice40-up5k-sg48 --levels-per-stage 6
+    python bench/fpga.py                        # digits DLGN, ECP5-25k, 3 LUT levels per stage
+    python bench/fpga.py --device ice40-up5k-sg48 --luts-per-stage 2
+    python bench/fpga.py --levels-per-stage 8   # stages cut by AIG level (the older default)
     python bench/fpga.py --synthetic 20000 --jobs 2
 """
 
@@ -180,9 +183,9 @@ endmodule
 
 
 # -- the flows -------------------------------------------------------------------------------
-def compile_gatecomp(model_path: Path, out: Path, device: str, lps: int) -> None:
+def compile_gatecomp(model_path: Path, out: Path, device: str, stage_opt: list[str]) -> None:
     cmd = [sys.executable, "-m", "gatecomp", "compile", str(model_path), "-o", str(out),
-           "--name", MODULE, "--device", device, "--levels-per-stage", str(lps), "--force"]
+           "--name", MODULE, "--device", device, *stage_opt, "--force"]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     if proc.returncode:
         raise SystemExit(f"gatecomp compile failed:\n{proc.stderr[-3000:]}")
@@ -220,9 +223,9 @@ def row(name: str, rep: dict) -> dict:
             "levels": t.get("critical_path_logic_levels"), "pnr_s": rep["bench_wall_s"]}
 
 
-def print_table(rows: list[dict], device: str, lps: int, vectors: int) -> None:
+def print_table(rows: list[dict], device: str, stage_opt: list[str], vectors: int) -> None:
     gc = rows[0]
-    print(f"\nFPGA QoR on {device} (gatecomp --levels-per-stage {lps}); Yosys synth + nextpnr "
+    print(f"\nFPGA QoR on {device} (gatecomp {' '.join(stage_opt)}); Yosys synth + nextpnr "
           f"with the same commands and the same OOC harness; naive cores checked with iverilog "
           f"on {vectors} vectors against PyTorch")
     head = ("flow", "latency", "LUTs core", "LUTs total", "FFs core", "FFs total",
@@ -258,8 +261,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--synthetic", type=int, metavar="N",
                     help="use a random synthetic DLGN of about N gates instead")
     ap.add_argument("--device", default="ecp5-25k", help="device (default ecp5-25k)")
-    ap.add_argument("--levels-per-stage", type=int, default=8, metavar="L",
-                    help="gatecomp register stage every L logic levels (default 8)")
+    ap.add_argument("--luts-per-stage", type=int, default=3, metavar="N",
+                    help="gatecomp register stage every N levels of its 4-LUT cover (default 3)")
+    ap.add_argument("--levels-per-stage", type=int, metavar="L",
+                    help="cut gatecomp's stages every L AIG levels instead")
     ap.add_argument("--no-piped", action="store_true", help="skip the naive-piped variant")
     ap.add_argument("--jobs", type=int, default=1, help="builds run at once (default 1)")
     ap.add_argument("--keep", type=Path, help="work in this folder and keep it")
@@ -290,7 +295,9 @@ def main(argv: list[str] | None = None) -> None:
         print(f"compiling {model_path.name} with gatecomp ({args.device}) ...", file=sys.stderr,
               flush=True)
         gc_dir = work / "gatecomp"
-        compile_gatecomp(model_path, gc_dir, args.device, args.levels_per_stage)
+        stage_opt = (["--levels-per-stage", str(args.levels_per_stage)] if args.levels_per_stage
+                     else ["--luts-per-stage", str(args.luts_per_stage)])
+        compile_gatecomp(model_path, gc_dir, args.device, stage_opt)
 
         builds = [("gatecomp", gc_dir)]
         variants = [("naive", False)] + ([] if args.no_piped else [("naive-piped", True)])
@@ -309,7 +316,7 @@ def main(argv: list[str] | None = None) -> None:
         with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
             reports = list(pool.map(lambda b: run_build(*b), builds))
         rows = [row(name, rep) for (name, _), rep in zip(builds, reports, strict=True)]
-        print_table(rows, args.device, args.levels_per_stage, len(bits))
+        print_table(rows, args.device, stage_opt, len(bits))
         if args.json:
             args.json.write_text(json.dumps(rows, indent=2) + "\n")
     finally:

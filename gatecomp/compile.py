@@ -91,7 +91,7 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
                                       ("--luts-per-stage", opts.luts_per_stage))
              if value is not None]
     if len(given) > 1:
-        raise GatecompError(f"give one of {', '.join(given)}, not several")
+        raise GatecompError(f"{' and '.join(given)} cannot be combined: give one of them")
     target = None
     if opts.board or opts.device:
         from .fpga.boards import resolve_target

@@ -42,6 +42,9 @@ class LutAlignment:
         Per node of ``aig`` (constant and inputs: 0): the level, in the k-LUT cover, of the
         LUT that computes it; never smaller than any fanin's. Pass it to ``plan_pipeline``
         with the same :class:`PipelineParams`.
+    lut_nodes:
+        The node of ``aig`` computing each LUT of the cover (ascending): the only ANDs a
+        register rank may hold.
     stats:
         ``{"k", "luts", "depth", "levels_per_stage", "ands_before", "ands_after",
         "duplicated", "seconds"}``.
@@ -49,6 +52,7 @@ class LutAlignment:
 
     aig: AIG
     levels: np.ndarray
+    lut_nodes: np.ndarray
     stats: dict
 
 
@@ -122,7 +126,8 @@ def align_to_luts(aig: AIG, params: PipelineParams, k: int = 4) -> LutAlignment:
              "ands_before": aig.num_ands, "ands_after": new.num_ands,
              "duplicated": new.num_ands - aig.num_ands,
              "seconds": round(time.perf_counter() - start, 4)}
-    return LutAlignment(new, levels, stats)
+    lut_nodes = np.unique(lit_arr[np.asarray(roots, dtype=np.int64)] >> 1)
+    return LutAlignment(new, levels, lut_nodes[lut_nodes >= first], stats)
 
 
 def _source(x: int, leaves: set[int], made: dict[int, int], lit: list[int]) -> int:

@@ -49,6 +49,21 @@ def test_small_net_combinational_and_backpressure(tmp_path):
         assert json.loads((out / "rtl" / f"n{stages}.json").read_text())["latency"] == int(stages)
 
 
+def test_small_net_stages_on_lut_boundaries(tmp_path):
+    """--luts-per-stage 1: a register rank after every LUT level (logic levels split over
+    stages), checked in RTL against PyTorch with a stalling handshake."""
+    ckpt = save_dlgn(tmp_path / "n.pt", random_dlgn([80, 60], in_dim=32, k=3, seed=7))
+    out = tmp_path / "n"
+    assert _run("compile", ckpt, "-o", out, "--luts-per-stage", "1").exit_code == 0
+    rep = json.loads((out / "report.json").read_text())
+    latency = json.loads((out / "rtl" / "n.json").read_text())["latency"]
+    assert latency == rep["lut_alignment"]["depth"] >= 3
+    assert re.search(r"l\d+s\d+", (out / "rtl" / "n.v").read_text())  # split levels
+    res = _run("verify", out, "--backpressure", "--vectors", "300")
+    assert res.exit_code == 0, res.output
+    assert "300 vectors, 0 mismatches" in res.output
+
+
 def test_corrupted_netlist_is_caught(tmp_path):
     ckpt = save_dlgn(tmp_path / "n.pt", random_dlgn([80, 60], in_dim=32, k=3, seed=6))
     out = tmp_path / "n"

@@ -98,7 +98,13 @@ def test_wiring_out_of_range(tmp_path):
 def test_conflicting_pipeline_options(tmp_path, ckpt):
     res = _run("compile", ckpt, "-o", tmp_path / "o", "--pipeline-stages", "2",
                "--levels-per-stage", "3")
-    _assert_one_line_error(res, "not both")
+    _assert_one_line_error(res, "--pipeline-stages and --levels-per-stage cannot be combined")
+    res = _run("compile", ckpt, "-o", tmp_path / "o", "--luts-per-stage", "2",
+               "--levels-per-stage", "3")
+    _assert_one_line_error(res, "--levels-per-stage and --luts-per-stage cannot be combined")
+    res = _run("compile", ckpt, "-o", tmp_path / "o", "--luts-per-stage", "0")
+    assert res.exit_code == 2 and "Invalid value for '--luts-per-stage'" in res.output
+    assert not (tmp_path / "o").exists()
 
 
 def test_bad_pass_script_and_inputs(tmp_path, ckpt):

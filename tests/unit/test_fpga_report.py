@@ -57,6 +57,12 @@ def test_utilization_and_timing():
     assert tim["clocks"]["clk$glb"]["met"] is True
     assert tim["critical_path_logic_levels"] == 2
     assert tim["critical_path_ns"] == 7.4
+    # a slower I/O path (input pin -> register, no logic) does not hide the register path
+    io = {"from": "<async>", "to": "posedge clk", "path": [
+        {"delay": 0.1, "type": "source"}, {"delay": 9.0, "type": "routing"},
+        {"delay": 0.5, "type": "setup"}]}
+    tim = timing({**PNR, "critical_paths": [*PNR["critical_paths"], io]})
+    assert tim["critical_path_logic_levels"] == 2 and tim["critical_path_ns"] == 7.4
 
 
 def test_overflow_from_the_log_says_by_how_much():
@@ -73,6 +79,8 @@ def test_overflow_from_the_log_says_by_how_much():
 
 def test_timing_message():
     assert timing_message("net", "iCEBreaker", 50.0, 12.0, 8) is None
+    msg = timing_message("net", "ECP5", 100.0, 150.0, 3, "--luts-per-stage")
+    assert "e.g. --luts-per-stage 2, now 3" in msg
     msg = timing_message("net", "iCEBreaker", 9.0, 12.0, 8)
     assert "Fmax 9.0 MHz < 12 MHz required (25% short)" in msg
     assert "--levels-per-stage 6" in msg
