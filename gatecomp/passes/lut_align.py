@@ -27,6 +27,7 @@ import numpy as np
 
 from ..aig import AIG
 from .lutmap import LutMapParams, lutmap
+from .lutnet import _shannon
 from .pipeline import PipelineParams, stage_span
 
 
@@ -94,24 +95,21 @@ def align_to_luts(aig: AIG, params: PipelineParams, k: int = 4) -> LutAlignment:
         return 2 * node
 
     lit.extend([0] * (aig.num_nodes - first))
+    cone_limit = 4 << k  # ANDs; a k-input cut's cone in a strashed AIG is far smaller
     for j, root in enumerate(roots):
         level = int(lut_level[j])
         stage = max(1, -(-level // per)) if per else 1
         leaves = {f if f < net.first_lut else roots[f - net.first_lut] for f in leaf_ids[j]}
+        cone = _cone(root, leaves, first, f0, f1, cone_limit)
+        if cone is None:  # the mapper dropped a leaf the structure uses: build the truth table
+            fan = [lit[f if f < net.first_lut else roots[f - net.first_lut]]
+                   for f in leaf_ids[j]]
+            mux = _Mux(lambda a, c, _s=stage, _lv=level: add_and(a, c, _s, _lv))
+            lit[root] = _shannon(mux, int(net.truth[j]), len(fan), fan, {})
+            continue
         made: dict[int, int] = {}
-        stack = [root]
-        while stack:  # post-order copy of the cone between the root and its leaves
-            n = stack[-1]
-            if n in made:
-                stack.pop()
-                continue
+        for n in cone:  # post-order: fanins first
             a, c = f0[n - first], f1[n - first]
-            pending = [x >> 1 for x in (a, c)
-                       if (x >> 1) >= first and (x >> 1) not in leaves and (x >> 1) not in made]
-            if pending:
-                stack.extend(pending)
-                continue
-            stack.pop()
             made[n] = add_and(_source(a, leaves, made, lit), _source(c, leaves, made, lit),
                               stage, level)
         lit[root] = made[root]
@@ -128,6 +126,45 @@ def align_to_luts(aig: AIG, params: PipelineParams, k: int = 4) -> LutAlignment:
              "seconds": round(time.perf_counter() - start, 4)}
     lut_nodes = np.unique(lit_arr[np.asarray(roots, dtype=np.int64)] >> 1)
     return LutAlignment(new, levels, lut_nodes[lut_nodes >= first], stats)
+
+
+def _cone(root: int, leaves: set[int], first: int, f0: list[int], f1: list[int],
+          limit: int) -> list[int] | None:
+    """The ANDs between ``root`` and ``leaves`` in post-order, or ``None`` if the structure
+    reaches a primary input that is not a leaf or grows past ``limit`` (the cover dropped a
+    leaf the function does not depend on, and the structure goes on below it)."""
+    order: list[int] = []
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        n = stack[-1]
+        if n in seen:
+            stack.pop()
+            continue
+        pending = []
+        for x in (f0[n - first] >> 1, f1[n - first] >> 1):
+            if x in leaves or x in seen or x == 0:
+                continue
+            if x < first or len(order) + len(stack) > limit:
+                return None
+            pending.append(x)
+        if pending:
+            stack.extend(pending)
+            continue
+        stack.pop()
+        seen.add(n)
+        order.append(n)
+    return order
+
+
+class _Mux:
+    """``add_mux`` over a stage-keyed ``add_and``, for :func:`~gatecomp.passes.lutnet._shannon`."""
+
+    def __init__(self, add_and) -> None:
+        self.add_and = add_and
+
+    def add_mux(self, sel: int, then: int, other: int) -> int:
+        return self.add_and(self.add_and(sel, then) ^ 1, self.add_and(sel ^ 1, other) ^ 1) ^ 1
 
 
 def _source(x: int, leaves: set[int], made: dict[int, int], lit: list[int]) -> int:
