@@ -9,7 +9,7 @@ et al., "Combinational and sequential mapping with priority cuts", ICCAD 2007):
    ``-q`` runs this and an area-ranked one; measured on EPFL, the latter hurt here), then
    ``flow_rounds`` area-flow rounds and ``area_rounds`` exact-area rounds
    (reference counting) choose, among the cuts that meet each node's required time, the
-   cheapest; the depth of step 1 is never exceeded;
+   cheapest; the depth of step 1 (plus ``depth_slack`` levels, if given) is never exceeded;
 3. the cover is read from the outputs into a :class:`~gatecomp.passes.lutnet.LutNetwork`.
 
 Every cut carries its truth table (``uint64``, k <= 6); leaves the function does not depend on
@@ -56,6 +56,10 @@ class LutMapParams:
         A second delay round that ranks equally fast cuts by area flow (as in ABC ``-q``).
     minimize_support:
         Drop cut leaves the cut's function does not depend on (ABC ``-m``).
+    depth_slack:
+        LUT levels the area rounds may add to the best depth; ``None``: no bound (area-oriented,
+        like ABC ``if -a``). A pipelined design registers every few LUT levels, so its depth
+        costs latency, not clock rate, and trading depth for area pays there.
     """
 
     k: int = 6
@@ -64,6 +68,7 @@ class LutMapParams:
     area_rounds: int = 2
     preprocess: bool = True
     minimize_support: bool = True
+    depth_slack: int | None = 0
 
     def __post_init__(self) -> None:
         if not 2 <= self.k <= MAX_TRUTH_VARS:
@@ -72,6 +77,8 @@ class LutMapParams:
             raise ValueError(f"cuts_per_node must be >= 1, got {self.cuts_per_node}")
         if self.flow_rounds < 0 or self.area_rounds < 0:
             raise ValueError("flow_rounds and area_rounds must be >= 0")
+        if self.depth_slack is not None and self.depth_slack < 0:
+            raise ValueError(f"depth_slack must be >= 0 or None, got {self.depth_slack}")
 
 
 @dataclass
@@ -137,6 +144,7 @@ def lutmap(aig: AIG, params: LutMapParams | None = None) -> tuple[LutNetwork, Lu
     est = np.zeros(n, dtype=np.float64)
     required = np.full(n, INF_REQUIRED, dtype=np.int64)
     luts = lvl = edges = 0
+    target = -1  # outputs' required level: the delay round's depth (+ slack) once it is known
     for mode, sort_mode, first_round in _schedule(params):
         t0 = time.perf_counter()
         if mode == 0:
@@ -145,7 +153,12 @@ def lutmap(aig: AIG, params: LutMapParams | None = None) -> tuple[LutNetwork, Lu
                   params.minimize_support, slot, nslots, best_leaves, best_size, best_truth,
                   arrival, area, edge, refs, est, required)
         luts, lvl, edges = mark_mapping(aig.num_inputs, aig.outputs, best_leaves, best_size,
-                                        arrival, refs, required)
+                                        arrival, refs, required, target)
+        if first_round:
+            target = (INF_REQUIRED >> 1 if params.depth_slack is None
+                      else int(lvl) + params.depth_slack)
+            mark_mapping(aig.num_inputs, aig.outputs, best_leaves, best_size, arrival, refs,
+                         required, target)
         stats.rounds.append({"round": _ROUND_NAMES[mode], "luts": int(luts), "depth": int(lvl),
                              "edges": int(edges), "seconds": round(time.perf_counter() - t0, 4)})
     net = _extract(aig, best_leaves, best_size, best_truth, refs, K)

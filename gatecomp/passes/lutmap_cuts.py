@@ -481,8 +481,11 @@ def map_round(f0, f1, num_inputs, K, C, mode, sort_mode, first_round, minimize,
 
 
 @njit(cache=True)
-def mark_mapping(num_inputs, outputs, bl, bs, arrival, refs, required):
-    """Cover reachable from the outputs: references, required times, (LUTs, depth, edges)."""
+def mark_mapping(num_inputs, outputs, bl, bs, arrival, refs, required, target):
+    """Cover reachable from the outputs: references, required times, (LUTs, depth, edges).
+
+    The outputs are required at ``target`` levels, or at the cover's depth if ``target < 0``.
+    """
     first = 1 + num_inputs
     n = len(bs)
     refs[:] = 0
@@ -498,8 +501,9 @@ def mark_mapping(num_inputs, outputs, bl, bs, arrival, refs, required):
         if d > depth:
             depth = d
     required[:] = INF_REQUIRED
+    req = depth if target < 0 else max(target, depth)
     for o in outputs:
-        required[o >> 1] = depth
+        required[o >> 1] = req
     luts = 0
     edges = 0
     for v in range(n - 1, first - 1, -1):

@@ -23,7 +23,7 @@ from gatecomp.aig import (
 from gatecomp.passes.lutmap import LutMapParams, lutmap
 from gatecomp.passes.lutnet import LutNetwork
 from gatecomp.verify.abc_cec import abc_cec
-from tests.conftest import EPFL, random_aig
+from tests.conftest import EPFL, epfl, random_aig
 
 ABC = shutil.which("berkeley-abc") or shutil.which("yosys-abc")
 needs_epfl = pytest.mark.skipif(not EPFL.is_dir(), reason="EPFL benchmarks not available")
@@ -67,6 +67,8 @@ def test_lut_network_equals_aig_exhaustively(k):
     LutMapParams(cuts_per_node=20, minimize_support=False),
     LutMapParams(preprocess=False, flow_rounds=0, area_rounds=0),
     LutMapParams(k=4, flow_rounds=3, area_rounds=4),
+    LutMapParams(k=4, depth_slack=2),
+    LutMapParams(k=3, depth_slack=None),
 ])
 def test_options_preserve_function(params):
     for seed in range(4):
@@ -74,6 +76,24 @@ def test_options_preserve_function(params):
         net, _ = lutmap(aig, params)
         assert_well_formed(net, params.k)
         assert_same_function(aig, net, exhaustive_inputs(9))
+
+
+@needs_epfl
+@pytest.mark.parametrize("name", ["adder", "int2float", "cavlc"])
+def test_depth_slack_bounds_depth_and_trades_it_for_area(name):
+    aig = epfl(name)
+    base, base_stats = lutmap(aig, LutMapParams(k=4))
+    total = 0
+    for slack in (1, 3):
+        net, stats = lutmap(aig, LutMapParams(k=4, depth_slack=slack))
+        assert stats.depth <= base_stats.depth + slack
+        assert_well_formed(net, 4)
+        assert_same_function(aig, net, random_inputs(aig.num_inputs, 4, seed=slack))
+        total += stats.luts
+    free, _ = lutmap(aig, LutMapParams(k=4, depth_slack=None))
+    assert_same_function(aig, free, random_inputs(aig.num_inputs, 4, seed=9))
+    # slack only widens the choice of cuts; over the circuits it pays (not a speed claim)
+    assert total + free.num_luts <= 3 * base.num_luts
 
 
 def test_boolean_simulate_matches_aig(small_aig):
@@ -124,6 +144,8 @@ def test_params_are_checked():
         LutMapParams(cuts_per_node=0)
     with pytest.raises(ValueError):
         LutMapParams(area_rounds=-1)
+    with pytest.raises(ValueError, match="depth_slack"):
+        LutMapParams(depth_slack=-1)
 
 
 # -- depth ---------------------------------------------------------------------------------
