@@ -5,8 +5,9 @@ with exactly the same Yosys + nextpnr commands (:func:`gatecomp.fpga.project.flo
 :func:`gatecomp.fpga.flow.build`) and the same out-of-context test harness (``NAME_ooc``):
 
 * ``gatecomp``: ``gatecomp compile MODEL --device D --luts-per-stage N`` (registers on the
-  boundaries of gatecomp's 4-LUT cover; ``--levels-per-stage L`` cuts by AIG level instead)
-  then ``gatecomp build``;
+  boundaries of gatecomp's 4-LUT cover, which the board project hands to Yosys as device LUT
+  cells; ``--levels-per-stage L`` cuts by AIG level and gives Yosys the generic RTL) then
+  ``gatecomp build``;
 * ``naive``: one ``assign`` per trained gate (all of them, wires and constants included, written
   from the gate's difflogic ID), a behavioural popcount per class (``g[..] + g[..] + ...``) and a
   behavioural argmax (first index wins ties), registers on the input and the outputs only;
@@ -44,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 from gatecomp.cli import BUNDLED_EXAMPLE  # noqa: E402
 from gatecomp.fpga.flow import build  # noqa: E402
-from gatecomp.fpga.project import BOARD_DIR, TARGET_FILE  # noqa: E402
+from gatecomp.fpga.project import BOARD_DIR, TARGET_FILE, core_source  # noqa: E402
 from gatecomp.frontends.dlgn import (  # noqa: E402
     DLGNModel,
     dataset_vectors,
@@ -196,8 +197,9 @@ def naive_project(gc_dir: Path, out: Path, verilog: str, latency: int) -> None:
     (out / "rtl").mkdir(parents=True, exist_ok=True)
     (out / BOARD_DIR).mkdir(exist_ok=True)
     record = json.loads((gc_dir / BOARD_DIR / TARGET_FILE).read_text())
-    for name in (TARGET_FILE, f"{record['top']}.v"):
-        shutil.copy(gc_dir / BOARD_DIR / name, out / BOARD_DIR / name)
+    shutil.copy(gc_dir / BOARD_DIR / f"{record['top']}.v", out / BOARD_DIR)
+    record["core"] = core_source(MODULE, lut_cells=False)  # the naive RTL, not our LUT cells
+    (out / BOARD_DIR / TARGET_FILE).write_text(json.dumps(record, indent=2) + "\n")
     sidecar = json.loads((gc_dir / "rtl" / f"{MODULE}.json").read_text())
     sidecar.update(latency=latency, generator="bench/fpga.py naive",
                    stats={"ands": None, "levels": None, "registers": None})

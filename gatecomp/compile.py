@@ -198,6 +198,9 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
                                     options=options_record,
                                     node_levels=None if alignment is None else alignment.levels)
     timings["emit"] = done(f"{len(verilog) / 1e6:.1f} MB, latency {sidecar['latency']}")
+    lut_cells = None
+    if alignment is not None and target is not None:
+        lut_cells = _lut_cells(alignment, name, sidecar, target.family, aig, vec.bits)
 
     report = _report(model, raw, raw.with_aig(optimized), pass_stats, vec, reference,
                      cmp.outputs["pred"], sidecar, proof, equiv, timings, options_record,
@@ -218,10 +221,21 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
         (tmp / "report.json").write_text(json.dumps(report, indent=2) + "\n")
         if target is not None:
             from .fpga.project import write_board_project
-            write_board_project(tmp, name, sidecar, target)
+            write_board_project(tmp, name, sidecar, target, lut_cells)
             say(f"board/ for {target.description}: run `gatecomp build {out_dir}`")
     say(f"wrote {out_dir}")
     return CompileResult(out_dir, report)
+
+
+def _lut_cells(alignment, name: str, sidecar: dict, family: str, aig, bits: np.ndarray) -> str:
+    """The board project's core as device LUT cells, after checking that the cover they are
+    written from computes what the (checked) aligned AIG computes on the test vectors."""
+    from .fpga.lut_cells import lut_cells_verilog
+
+    cover = alignment.cover
+    if not np.array_equal(cover.simulate(bits), simulate(aig, bits)):
+        raise GatecompError("internal error: the LUT cover differs from the aligned AIG")
+    return lut_cells_verilog(cover, alignment.stats["levels_per_stage"], name, sidecar, family)
 
 
 def _care_sweep(frontend, model, raw: LogicNet, care_set: str) -> tuple[LogicNet, dict]:

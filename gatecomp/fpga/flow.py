@@ -26,6 +26,7 @@ from .project import (
     DEFAULT_FREQ_MHZ,
     TARGET_FILE,
     bitstream_name,
+    core_source,
     flow_steps,
     yosys_script,
 )
@@ -99,7 +100,8 @@ def build(build_dir: Path, freq_mhz: float | None = None,
     board = build_dir / BOARD_DIR
     required = freq_mhz or (target.clock_hz / 1e6 if target.clock_hz else None)
     aim = required or DEFAULT_FREQ_MHZ[target.family]
-    (board / "synth.ys").write_text(yosys_script(module, target))
+    cells = record.get("core") == core_source(module, True)  # --luts-per-stage: LUT cells
+    (board / "synth.ys").write_text(yosys_script(module, target, cells))
     steps = flow_steps(module, target, aim)
     tools = {s.tool: require_fpga_tool(s.tool) for s in steps}
     for name in (record["bitstream"], REPORT_FILE, "nextpnr_report.json"):

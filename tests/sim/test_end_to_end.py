@@ -38,6 +38,23 @@ def test_bundled_example_on_the_whole_test_set(tmp_path):
     assert ref_acc >= 0.9
 
 
+def test_bundled_example_in_lut_cells_for_ecp5(tmp_path):
+    """The FPGA path on real data: stages on the LUT4 cover, the RTL and the board's core
+    written as ECP5 LUT4 cells (simulated with Yosys' cell models) against PyTorch."""
+    out = tmp_path / "digits"
+    res = _run("compile", BUNDLED_EXAMPLE, "-o", out, "--luts-per-stage", "3",
+               "--device", "ecp5-25k")
+    assert res.exit_code == 0, res.output
+    latency = json.loads((out / "rtl" / "digits.json").read_text())["latency"]
+    cover = json.loads((out / "report.json").read_text())["lut_alignment"]
+    assert latency == -(-cover["depth"] // 3)
+    for extra in ([], ["--netlist", out / "board" / "digits_luts.v"]):
+        res = _run("verify", out, *extra)
+        assert res.exit_code == 0, res.output
+        assert f"360 vectors, 0 mismatches, 0 timing errors, latency {latency}," in res.output, \
+            res.output
+
+
 def test_small_net_combinational_and_backpressure(tmp_path):
     ckpt = save_dlgn(tmp_path / "n.pt", random_dlgn([80, 60], in_dim=32, k=3, seed=5))
     for stages in ("0", "3"):

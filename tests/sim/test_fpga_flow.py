@@ -94,6 +94,28 @@ def test_ecp5_device_bitstream_and_netlist(tmp_path, small_net):
     assert rep["top"] == "n_ooc" and rep["target"]["family"] == "ecp5"
     assert rep["timing"]["required_mhz"] is None and rep["timing"]["met"] is None
     assert "TRELLIS_COMB" in rep["utilization"]
+    # the core is synthesized from gatecomp's LUT4 cover as cells, which Yosys keeps
+    assert "read_verilog -sv n_luts.v" in (out / "board" / "synth.ys").read_text()
+    cover = compiled["lut_alignment"]["luts"]
+    out_bits = sum(o["width"] for o in json.loads((out / "rtl" / "n.json").read_text())["outputs"])
+    assert cover <= rep["resources"]["core"]["luts"] <= cover + out_bits  # + output inverters
+
+
+@pytest.mark.parametrize("device", ["ecp5-25k", "ice40-up5k-sg48"])
+def test_lut_cells_core_matches_pytorch(tmp_path, small_net, device):
+    """board/NAME_luts.v (device LUT cells, registers between LUT levels) in Icarus with the
+    Yosys cell models, random backpressure, against the PyTorch reference."""
+    out = tmp_path / "n"
+    res = _run("compile", small_net, "-o", out, "--luts-per-stage", "1", "--device", device)
+    assert res.exit_code == 0, res.output
+    cells = out / "board" / "n_luts.v"
+    cell = "SB_LUT4" if device.startswith("ice40") else "LUT4"
+    assert re.search(rf"^  {cell} #\(", cells.read_text(), re.M)
+    res = _run("verify", out, "--netlist", cells, "--vectors", "300", "--backpressure")
+    assert res.exit_code == 0, res.output
+    assert re.search(r"n_luts\.v \(icarus, backpressure\) vs reference: 300 vectors, "
+                     r"0 mismatches, "
+                     r"0 timing errors", res.output), res.output
 
 
 def test_design_too_big_says_by_how_much(tmp_path):
