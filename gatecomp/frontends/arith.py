@@ -96,6 +96,41 @@ def popcount(b: AIGBuilder, lits: np.ndarray) -> np.ndarray:
     return out[0] if single else out
 
 
+def popcount_merged(b: AIGBuilder, lits: np.ndarray) -> np.ndarray:
+    """:func:`popcount` of each row of ``lits`` (k, n) with repeated literals merged first.
+
+    A literal occurring ``m`` times enters the column sum once per set bit of ``m`` (at that
+    bit's weight) instead of ``m`` times at weight 1, and a literal with its complement adds the
+    constant 1: the same count with fewer full adders. In trained DLGNs several output gates of
+    a class are often the same function of the same inputs (the digits net: 37 of its 1000;
+    4-LUT cover 3140 -> 3067). Returns (k, ``n.bit_length()``) bits, LSB first.
+    """
+    lits = np.atleast_2d(np.asarray(lits, dtype=np.int64))
+    k, n = lits.shape
+    width = max(1, n.bit_length())
+    owner, column, merged = [], [], []
+    const = np.zeros(k, dtype=np.int64)
+    for c in range(k):
+        var, where = np.unique(lits[c] >> 1, return_inverse=True)
+        total = np.bincount(where, minlength=len(var))
+        neg = np.bincount(where, weights=lits[c] & 1, minlength=len(var)).astype(np.int64)
+        pos = total - neg
+        pairs = np.minimum(pos, neg)  # x + ~x = 1
+        const[c] = int(pairs.sum())
+        mult = total - 2 * pairs
+        lit = 2 * var + (neg > pos)
+        for bit in range(int(mult.max(initial=0)).bit_length()):
+            on = np.flatnonzero((mult >> bit) & 1)
+            owner.append(np.full(len(on), c))
+            column.append(np.full(len(on), bit))
+            merged.append(lit[on])
+    return column_sum(b, _concat(owner), _concat(column), _concat(merged), k, width, const)
+
+
+def _concat(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
 def greater_than(b: AIGBuilder, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Unsigned ``x > y`` for bit arrays (LSB first) of shape (width,) or (k, width).
 

@@ -5,7 +5,8 @@ Public API (used by ``gatecomp.compile`` and the CLI): :func:`load_dlgn` (from
 :func:`reference_outputs`, :func:`describe_dlgn`, :func:`dataset_vectors`.
 
 ``lower_dlgn`` builds the AIG layer by layer with the vectorised builder (one call per gate
-family per layer), then one compressor-tree popcount per class and a first-index argmax.
+family per layer), then one compressor-tree popcount per class (repeated gate outputs merged
+into weighted columns) and a first-index argmax.
 ``reference_outputs`` computes the same integers (counts, prediction) with PyTorch.
 """
 
@@ -17,7 +18,7 @@ import torch
 from ..aig import AIGBuilder, LogicNet, Port, bit_names
 from ..errors import GatecompError
 from ..nn import GATE_NAMES
-from .arith import argmax_first, popcount
+from .arith import argmax_first, popcount_merged
 from .checkpoint import split_vectors
 from .dlgn_accounting import USES_A, USES_B, account_gates
 from .dlgn_model import DLGNModel, LayerSpec, load_dlgn
@@ -77,7 +78,7 @@ def lower_dlgn(model: DLGNModel) -> LogicNet:
     for spec in model.layers:
         x = lower_layer(builder, x, spec)
         layer_lits.append(x)
-    counts = popcount(builder, x.reshape(model.num_classes, model.block_size))
+    counts = popcount_merged(builder, x.reshape(model.num_classes, model.block_size))
     pred = argmax_first(builder, list(counts))
     out_ports = output_ports(model)
     outputs = np.concatenate([*counts, pred])

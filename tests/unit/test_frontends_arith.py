@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gatecomp.aig import AIGBuilder, simulate
-from gatecomp.frontends.arith import argmax_first, greater_than, popcount
+from gatecomp.frontends.arith import argmax_first, greater_than, popcount, popcount_merged
 
 
 def _words(bits: np.ndarray) -> np.ndarray:
@@ -33,6 +33,37 @@ def test_popcount_batch_large_random():
     got = simulate(aig, x).reshape(500, k, -1)
     for c in range(k):
         assert np.array_equal(_words(got[:, c]), x[:, c * n:(c + 1) * n].sum(axis=1))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_popcount_merged_counts_repeats_complements_and_constants(seed):
+    """Rows drawn with repetition from the inputs, their complements and both constants:
+    the merged popcount equals the plain count, with fewer gates."""
+    rng = np.random.default_rng(seed)
+    n_in, k, n = 7, 4, 60
+    b = AIGBuilder(n_in)
+    x = b.inputs()
+    pool = np.concatenate([x, x ^ 1, [0, 1]])
+    rows = pool[rng.integers(0, len(pool), size=(k, n))]
+    out = popcount_merged(b, rows)
+    assert out.shape == (k, n.bit_length())
+    aig = b.build(out.ravel())
+    bits = ((np.arange(1 << n_in)[:, None] >> np.arange(n_in)) & 1).astype(bool)
+    values = np.concatenate([bits, ~bits, np.zeros((len(bits), 1), bool),
+                             np.ones((len(bits), 1), bool)], axis=1)
+    got = simulate(aig, bits).reshape(len(bits), k, -1)
+    for c in range(k):
+        assert np.array_equal(_words(got[:, c]), values[:, _pool_index(pool, rows[c])].sum(axis=1))
+    plain = AIGBuilder(n_in)
+    plain_out = popcount(plain, np.concatenate([plain.inputs(), plain.inputs() ^ 1, [0, 1]])[
+        _pool_index(pool, rows)])
+    assert aig.num_ands < plain.build(plain_out.ravel()).num_ands
+
+
+def _pool_index(pool: np.ndarray, lits: np.ndarray) -> np.ndarray:
+    """Position in ``pool`` of each literal (the pool holds each literal once)."""
+    where = {int(v): i for i, v in enumerate(pool)}
+    return np.vectorize(where.__getitem__)(lits)
 
 
 def test_greater_than_exhaustive():
