@@ -260,7 +260,7 @@ class _Builder:
             self._handshake([])
             return
         aig, plan, comp, m = self.aig, self.plan, self.comp, self.m
-        groups, names = level_groups(aig, plan)
+        groups, names, _ = level_groups(aig, plan)
 
         # table index of node v is v for constant/inputs; ANDs and register bits follow
         table = self.table = _BitTable()

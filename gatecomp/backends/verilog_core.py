@@ -146,7 +146,7 @@ class _CoreWriter:
             self.node_owner[1:aig.first_and] = self._vector("in_data", aig.num_inputs, False)[0]
             self.node_bit[1:aig.first_and] = np.arange(aig.num_inputs)
 
-        self.groups, self.group_names = level_groups(aig, plan)
+        self.groups, self.group_names, self.group_levels = level_groups(aig, plan)
         self.level_owners = []
         for group, group_name in zip(self.groups, self.group_names, strict=True):
             first, _ = self._vector(group_name, len(group))
@@ -240,11 +240,10 @@ class _CoreWriter:
                 out.append(f"  reg {_declare(hi - lo)}{reg} = {hi - lo}'h0;")
 
         f0, f1 = aig.fanin0, aig.fanin1
-        for group, group_name, first in zip(self.groups, self.group_names, self.level_owners,
-                                            strict=True):
+        for group, level, first in zip(self.groups, self.group_levels, self.level_owners,
+                                       strict=True):
             stage = int(plan.stage[group[0]])
             ands = "AND" if len(group) == 1 else "ANDs"
-            level = group_name[1:].split("s")[0]
             out.append(f"\n  // level {level}: {len(group)} {ands}, stage {stage}")
             for _, vec, lo, hi in self._chunks(first, len(group)):
                 a = f0[group[lo:hi] - aig.first_and]

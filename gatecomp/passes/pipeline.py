@@ -173,8 +173,10 @@ def plan_pipeline(aig: AIG, params: PipelineParams | None = None,
     return PipelinePlan(latency, per, d, stage, last, tuple(registers), stats)
 
 
-def level_groups(aig: AIG, plan: PipelinePlan) -> tuple[list[np.ndarray], list[str]]:
-    """The ANDs in groups of one logic level and one stage, in build order, and their names.
+def level_groups(aig: AIG, plan: PipelinePlan
+                 ) -> tuple[list[np.ndarray], list[str], list[int]]:
+    """The ANDs in groups of one logic level and one stage, in build order; their names; their
+    logic levels.
 
     The backends build one vector per group. A plan cut by logic level puts each level in one
     stage (groups ``l1, l2, ...``); a plan cut on other boundaries (LUT levels) can spread a
@@ -185,10 +187,10 @@ def level_groups(aig: AIG, plan: PipelinePlan) -> tuple[list[np.ndarray], list[s
     key = stage * (int(lev.max(initial=0)) + 1) + lev
     order = np.argsort(key, kind="stable")
     if not len(order):
-        return [], []
+        return [], [], []
     cuts = np.flatnonzero(np.diff(key[order])) + 1
     groups = [g + aig.first_and for g in np.split(order, cuts)]
     first = np.array([g[0] for g in groups], dtype=np.int64) - aig.first_and
     split = np.bincount(lev[first]) > 1
     names = [f"l{lev[i]}s{stage[i]}" if split[lev[i]] else f"l{lev[i]}" for i in first.tolist()]
-    return groups, names
+    return groups, names, lev[first].tolist()

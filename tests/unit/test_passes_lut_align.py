@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gatecomp.aig import AIG, check_aig, pack_bits
+from gatecomp.aig import AIG, check_aig, levels, pack_bits
 from gatecomp.passes import PipelineParams, cleanup, lutmap, plan_pipeline
 from gatecomp.passes.lut_align import align_to_luts
 from gatecomp.passes.lutmap import LutMapParams
@@ -82,12 +82,14 @@ def test_level_groups_split_a_level_over_stages():
     aig, _ = cleanup(random_aig(10, 400, 8, seed=3))
     al = align_to_luts(aig, PipelineParams(levels_per_stage=1))
     plan = plan_pipeline(al.aig, PipelineParams(levels_per_stage=1), al.levels)
-    groups, names = level_groups(al.aig, plan)
+    groups, names, group_levels = level_groups(al.aig, plan)
     assert sorted(np.concatenate(groups).tolist()) == list(range(al.aig.first_and,
                                                                  al.aig.num_nodes))
     assert len(set(names)) == len(names)
-    for g in groups:
+    node_level = levels(al.aig)
+    for g, name, level in zip(groups, names, group_levels, strict=True):
         assert len(set(plan.stage[g].tolist())) == 1
+        assert set(node_level[g].tolist()) == {level} and name.startswith(f"l{level}")
     assert any("s" in n for n in names)
 
 
