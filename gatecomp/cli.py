@@ -56,8 +56,9 @@ def main() -> None:
               help="Insert a register stage every L logic levels.")
 @click.option("--luts-per-stage", type=click.IntRange(min=1), metavar="N",
               help="Insert a register stage every N levels of the design's 4-LUT mapping, so "
-                   "registers hold LUT outputs only (fewer LUTs on iCE40/ECP5 than "
-                   "--levels-per-stage; 2-3 for high Fmax).")
+                   "registers hold LUT outputs only, and build board/ from those LUTs (fewer "
+                   "LUTs on iCE40/ECP5 than --levels-per-stage). Default with --board/--device "
+                   "and no other pipeline option: 3.")
 @click.option("-p", "--passes", "script", default=None, metavar="SCRIPT",
               help="Optimization script, e.g. 'cleanup' (default: the built-in script).")
 @click.option("--inputs", type=click.Path(exists=True, dir_okay=False, path_type=Path),

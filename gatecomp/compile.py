@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +34,9 @@ PROVE_SECONDS = 120.0
 LUT_ESTIMATE_LIMIT = 500_000
 #: LUT size of the FPGA families gatecomp targets (iCE40, ECP5): --luts-per-stage counts these
 FPGA_LUT_SIZE = 4
+#: register rank every this many LUT levels when an FPGA target gives no pipeline option (the
+#: digits DLGN on ECP5: 163 MHz at latency 9, see bench/fpga.py)
+FPGA_LUTS_PER_STAGE = 3
 
 
 @dataclass
@@ -96,6 +99,10 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
     if opts.board or opts.device:
         from .fpga.boards import resolve_target
         target = resolve_target(opts.board, opts.device)
+        if not given:  # an FPGA build is pipelined on its LUTs unless told otherwise
+            opts = replace(opts, luts_per_stage=FPGA_LUTS_PER_STAGE)
+            say(f"FPGA target: --luts-per-stage {FPGA_LUTS_PER_STAGE} (the default for "
+                f"--board/--device; --pipeline-stages 0 for a combinational core)")
     timings: dict[str, float] = {}
 
     done = _timed(say, "load")
