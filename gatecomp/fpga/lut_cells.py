@@ -16,7 +16,8 @@ stage ``ceil(L / per)``; a signal made in stage ``p`` (inputs: stage 1) and read
 ``s`` (outputs: stage ``latency + 1``) passes the ranks ``p .. s-1``. Rank ``b`` is the vector
 ``r<b>``; bit ``i`` is the ``i``-th id (inputs, then LUTs, ascending) crossing it. LUT ``j``
 is ``n<id>`` with ``id = num_inputs + 1 + j``, its fanins on the cell's inputs in order (the
-first on ``A`` / ``I0``), unused inputs tied to 0, so ``INIT`` is the cover's truth table.
+first on ``A`` / ``I0``), unused inputs tied to 0, so ``INIT`` is the cover's truth table
+(complemented for a LUT that only inverted outputs read).
 The synthesized netlist is what ``gatecomp verify --netlist`` checks against PyTorch.
 """
 
@@ -57,6 +58,7 @@ def lut_cells_verilog(cover: LutNetwork, levels_per_stage: int, module: str, sid
     np.maximum.at(last, cover.output_ids, latency + 1)
     last[0] = 0
     ranks = [np.flatnonzero((avail <= b) & (last > b)) for b in range(1, latency + 1)]
+    flip = _inverted_only(cover)
     position = [{int(x): i for i, x in enumerate(r)} for r in ranks]
 
     def name(x: int) -> str:
@@ -90,8 +92,8 @@ def lut_cells_verilog(cover: LutNetwork, levels_per_stage: int, module: str, sid
         fan += ["1'b0"] * (4 - len(fan))
         conn = ", ".join(f".{p}({s})" for p, s in zip(pins, fan, strict=True))
         lines.append(f"  wire n{x};")
-        lines.append(f"  {cell} #(.{init}(16'h{int(cover.truth[j]):04x})) lut_{x} "
-                     f"({conn}, .{out_pin}(n{x}));")
+        truth = int(cover.truth[j]) ^ (0xFFFF if flip[x] else 0)
+        lines.append(f"  {cell} #(.{init}(16'h{truth:04x})) lut_{x} ({conn}, .{out_pin}(n{x}));")
     for b, r in enumerate(ranks, 1):
         if len(r):
             src = ", ".join(read(int(x), b) for x in r[::-1])
@@ -102,7 +104,7 @@ def lut_cells_verilog(cover: LutNetwork, levels_per_stage: int, module: str, sid
         for _ in range(o["width"]):
             x, inv = int(cover.output_ids[bit]), bool(cover.output_compl[bit])
             src = read(x, latency + 1)
-            srcs.append(f"~{src}" if inv else src)
+            srcs.append(f"~{src}" if inv and not flip[x] else src)
             bit += 1
         lines.append(f"  assign {o['port']} = {{{', '.join(reversed(srcs))}}};")
     if bit != cover.num_outputs:
@@ -117,3 +119,16 @@ def lut_cells_verilog(cover: LutNetwork, levels_per_stage: int, module: str, sid
                   f"  assign out_valid = valid[{latency - 1}];"]
     lines += ["endmodule", ""]
     return "\n".join(lines)
+
+
+def _inverted_only(cover: LutNetwork) -> np.ndarray:
+    """Per id: a LUT read only by inverted outputs. Its cell computes the complement (INIT
+    inverted), which saves the LUT an output inverter takes (on the digits DLGN 1 of the 12
+    inverted output bits; the other 11 LUTs also feed the argmax and keep their inverter)."""
+    first = cover.first_lut
+    flip = np.zeros(first + cover.num_luts, dtype=bool)
+    flip[cover.output_ids[cover.output_compl]] = True
+    flip[cover.output_ids[~cover.output_compl]] = False
+    flip[cover.fanins[cover.fanins >= 0]] = False
+    flip[:first] = False
+    return flip
