@@ -61,7 +61,9 @@ def _flow(tmp_path, ckpt, target_opt, target, bitstream_suffix,
 
 
 def test_icebreaker_bitstream_and_netlist(tmp_path, small_net):
-    out, rep = _flow(tmp_path, small_net, "--board", "icebreaker", "bin")
+    """The default FPGA pipeline (--luts-per-stage 3, the core as SB_LUT4 cells) on a board."""
+    out, rep = _flow(tmp_path, small_net, "--board", "icebreaker", "bin", pipeline=())
+    assert "read_verilog -sv n_luts.v" in (out / "board" / "synth.ys").read_text()
     assert rep["top"] == "n_uart" and rep["target"]["device"] == "up5k"
     assert rep["timing"]["required_mhz"] == 12.0 and rep["timing"]["met"] is True
     assert rep["throughput"]["uart_inferences_per_s"] == pytest.approx(115200 / 10 / 3)
