@@ -193,6 +193,9 @@ def _verify_uart(build_dir: Path, sim: str, vectors, backpressure: bool, netlist
 def build_cmd(build_dir: Path, freq) -> None:
     """Synthesize, place, route and pack BUILD_DIR/board (Yosys, nextpnr, icepack/ecppack).
 
+    The core synthesized is board/NAME_luts.v (gatecomp's LUT cover as device cells) when the
+    build was compiled with --luts-per-stage (the FPGA default), else rtl/NAME.v.
+
     \b
     Writes  board/NAME.bin|.bit     the bitstream
             board/NAME_netlist.v    synthesized netlist (gatecomp verify --netlist)

@@ -175,6 +175,7 @@ def make_report(board: Path, module: str, record: dict, sidecar: dict, target: T
                    "family": target.family, "device": target.device,
                    "package": target.package, "speed": target.speed},
         "bitstream": record["bitstream"], "netlist": record["netlist"],
+        "core_source": record.get("core", core_source(module, False)),
         "resources": res,
         "utilization": util,
         "logic_utilization_percent": logic.get("percent"),

@@ -64,6 +64,7 @@ def test_icebreaker_bitstream_and_netlist(tmp_path, small_net):
     """The default FPGA pipeline (--luts-per-stage 3, the core as SB_LUT4 cells) on a board."""
     out, rep = _flow(tmp_path, small_net, "--board", "icebreaker", "bin", pipeline=())
     assert "read_verilog -sv n_luts.v" in (out / "board" / "synth.ys").read_text()
+    assert rep["core_source"] == "n_luts.v"
     assert rep["top"] == "n_uart" and rep["target"]["device"] == "up5k"
     assert rep["timing"]["required_mhz"] == 12.0 and rep["timing"]["met"] is True
     assert rep["throughput"]["uart_inferences_per_s"] == pytest.approx(115200 / 10 / 3)
@@ -73,7 +74,8 @@ def test_icebreaker_bitstream_and_netlist(tmp_path, small_net):
 
 
 def test_netlist_corruption_is_caught(tmp_path, small_net):
-    out, _ = _flow(tmp_path, small_net, "--device", "ice40-up5k-sg48", "bin")
+    out, rep = _flow(tmp_path, small_net, "--device", "ice40-up5k-sg48", "bin")
+    assert rep["core_source"] == "../rtl/n.v"  # --pipeline-stages: the generic RTL
     netlist = out / "board" / "n_netlist.v"
     text = netlist.read_text()
     # flip one LUT's truth table inside the core: a plausible synthesis bug
@@ -94,6 +96,7 @@ def test_ecp5_device_bitstream_and_netlist(tmp_path, small_net):
     compiled = json.loads((out / "report.json").read_text())
     assert rep["pipeline"]["latency"] == -(-compiled["lut_alignment"]["depth"] // 2)
     assert rep["top"] == "n_ooc" and rep["target"]["family"] == "ecp5"
+    assert rep["core_source"] == "n_luts.v"
     assert rep["timing"]["required_mhz"] is None and rep["timing"]["met"] is None
     assert "TRELLIS_COMB" in rep["utilization"]
     # the core is synthesized from gatecomp's LUT4 cover as cells, which Yosys keeps
