@@ -56,9 +56,9 @@ def main() -> None:
               help="Insert a register stage every L logic levels.")
 @click.option("--luts-per-stage", type=click.IntRange(min=1), metavar="N",
               help="Insert a register stage every N levels of the design's 4-LUT mapping, so "
-                   "registers hold LUT outputs only, and build board/ from those LUTs (fewer "
-                   "LUTs on iCE40/ECP5 than --levels-per-stage). Default with --board/--device "
-                   "and no other pipeline option: 3.")
+                   "registers hold LUT outputs only (fewer LUTs on iCE40/ECP5 than "
+                   "--levels-per-stage). Default with --board/--device and no other pipeline "
+                   "option: 3.")
 @click.option("-p", "--passes", "script", default=None, metavar="SCRIPT",
               help="Optimization script, e.g. 'cleanup' (default: the built-in script).")
 @click.option("--inputs", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -75,6 +75,12 @@ def main() -> None:
 @click.option("--device", metavar="DEVICE",
               help="Add board/ for a device-only (out-of-context) FPGA build, e.g. "
                    "ice40-up5k-sg48, ecp5-25k.")
+@click.option("--lut-cells", is_flag=True,
+              help="With --luts-per-stage and --board/--device: board/ synthesizes gatecomp's "
+                   "4-LUT cover as device cells (board/NAME_luts.v: LUT4 / SB_LUT4), which "
+                   "Yosys keeps, instead of re-mapping rtl/NAME.v. Fewer LUTs on the digits "
+                   "DLGN (ECP5: 3079 vs 3228); nextpnr could not route a 12k-gate random DLGN "
+                   "built this way that routes from the RTL, hence off by default.")
 @click.option("--care-set", type=click.Choice(["train"]), default=None,
               help="Treat input patterns that never occur in the model's training split as "
                    "don't-cares: smaller hardware that equals the network on every training "
@@ -84,7 +90,7 @@ def main() -> None:
 @click.option("-f", "--force", is_flag=True, help="Replace an existing output directory.")
 def compile_cmd(model: Path, out_dir: Path, name, pipeline_stages, levels_per_stage,
                 luts_per_stage, script,
-                inputs, max_vectors, prove, board, device, care_set, force) -> None:
+                inputs, max_vectors, prove, board, device, lut_cells, care_set, force) -> None:
     """Compile MODEL (a checkpoint) into a build directory.
 
     \b
@@ -102,7 +108,7 @@ def compile_cmd(model: Path, out_dir: Path, name, pipeline_stages, levels_per_st
                           levels_per_stage=levels_per_stage, luts_per_stage=luts_per_stage,
                           script=script or DEFAULT_SCRIPT,
                           inputs=inputs, max_vectors=max_vectors, prove=prove, force=force,
-                          board=board, device=device, care_set=care_set)
+                          board=board, device=device, care_set=care_set, lut_cells=lut_cells)
     result = compile_model(model, out_dir, opts, progress=_progress)
     _print_compile_summary(result.report)
 
@@ -193,8 +199,8 @@ def _verify_uart(build_dir: Path, sim: str, vectors, backpressure: bool, netlist
 def build_cmd(build_dir: Path, freq) -> None:
     """Synthesize, place, route and pack BUILD_DIR/board (Yosys, nextpnr, icepack/ecppack).
 
-    The core synthesized is board/NAME_luts.v (gatecomp's LUT cover as device cells) when the
-    build was compiled with --luts-per-stage (the FPGA default), else rtl/NAME.v.
+    The core synthesized is rtl/NAME.v, or board/NAME_luts.v (gatecomp's LUT cover as device
+    cells) when the build was compiled with --lut-cells.
 
     \b
     Writes  board/NAME.bin|.bit     the bitstream

@@ -55,6 +55,7 @@ class CompileOptions:
     board: str | None = None  # FPGA board name or board file: adds board/ (gatecomp.fpga)
     device: str | None = None  # device-only FPGA target, e.g. "ice40-up5k-sg48", "ecp5-25k"
     care_set: str | None = None  # "train": inputs absent from the training split are don't-cares
+    lut_cells: bool = False  # board/ synthesizes the LUT cover as device cells (--luts-per-stage)
 
 
 @dataclass
@@ -95,6 +96,11 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
              if value is not None]
     if len(given) > 1:
         raise GatecompError(f"{' and '.join(given)} cannot be combined: give one of them")
+    if opts.lut_cells and not (opts.board or opts.device):
+        raise GatecompError("--lut-cells needs an FPGA target: give --board or --device")
+    if opts.lut_cells and given and opts.luts_per_stage is None:
+        raise GatecompError(f"--lut-cells needs --luts-per-stage (the cover it writes), "
+                            f"not {given[0]}")
     target = None
     if opts.board or opts.device:
         from .fpga.boards import resolve_target
@@ -206,7 +212,7 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
                                     node_levels=None if alignment is None else alignment.levels)
     timings["emit"] = done(f"{len(verilog) / 1e6:.1f} MB, latency {sidecar['latency']}")
     lut_cells = None
-    if alignment is not None and target is not None:
+    if alignment is not None and target is not None and opts.lut_cells:
         lut_cells = _lut_cells(alignment, name, sidecar, target.family, aig, vec.bits)
 
     report = _report(model, raw, raw.with_aig(optimized), pass_stats, vec, reference,

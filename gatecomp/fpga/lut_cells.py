@@ -15,9 +15,10 @@ The module is a drop-in for ``rtl/NAME.v``: same name, ports and cycle behaviour
 stage ``ceil(L / per)``; a signal made in stage ``p`` (inputs: stage 1) and read in stage
 ``s`` (outputs: stage ``latency + 1``) passes the ranks ``p .. s-1``. Rank ``b`` is the vector
 ``r<b>``; bit ``i`` is the ``i``-th id (inputs, then LUTs, ascending) crossing it. LUT ``j``
-is ``n<id>`` with ``id = num_inputs + 1 + j``, its fanins on the cell's inputs in order (the
-first on ``A`` / ``I0``), unused inputs tied to 0, so ``INIT`` is the cover's truth table
-(complemented for a LUT that only inverted outputs read).
+is ``n<id>`` with ``id = num_inputs + 1 + j``; an ``s``-input LUT has its fanins in order on the
+cell's top ``s`` inputs (``D`` / ``I3`` last) and the others tied to 0, as Yosys connects its
+own LUTs, and ``INIT`` is the cover's truth table spread over the unused inputs (complemented
+for a LUT that only inverted outputs read).
 The synthesized netlist is what ``gatecomp verify --netlist`` checks against PyTorch.
 """
 
@@ -88,11 +89,12 @@ def lut_cells_verilog(cover: LutNetwork, levels_per_stage: int, module: str, sid
             lines.append(f"  reg [{len(r) - 1}:0] r{b};")
     for j in range(cover.num_luts):
         x = first + j
-        fan = [read(int(f), int(avail[x])) for f in cover.fanins[j, :cover.sizes[j]]]
-        fan += ["1'b0"] * (4 - len(fan))
+        size = int(cover.sizes[j])
+        fan = ["1'b0"] * (4 - size)  # unused inputs low, as Yosys ties them
+        fan += [read(int(f), int(avail[x])) for f in cover.fanins[j, :size]]
         conn = ", ".join(f".{p}({s})" for p, s in zip(pins, fan, strict=True))
         lines.append(f"  wire n{x};")
-        truth = int(cover.truth[j]) ^ (0xFFFF if flip[x] else 0)
+        truth = _init(int(cover.truth[j]), size) ^ (0xFFFF if flip[x] else 0)
         lines.append(f"  {cell} #(.{init}(16'h{truth:04x})) lut_{x} ({conn}, .{out_pin}(n{x}));")
     for b, r in enumerate(ranks, 1):
         if len(r):
@@ -132,3 +134,10 @@ def _inverted_only(cover: LutNetwork) -> np.ndarray:
     flip[cover.fanins[cover.fanins >= 0]] = False
     flip[:first] = False
     return flip
+
+
+def _init(truth: int, size: int) -> int:
+    """The 16-bit INIT of a ``size``-input truth table on the top ``size`` pins (the low pins
+    tied to 0): bit ``i`` is the table's bit ``i >> (4 - size)``, whatever the unused pins."""
+    shift = 4 - size
+    return sum(((truth >> (i >> shift)) & 1) << i for i in range(16))

@@ -43,7 +43,7 @@ def test_bundled_example_in_lut_cells_for_ecp5(tmp_path):
     written as ECP5 LUT4 cells (simulated with Yosys' cell models) against PyTorch."""
     out = tmp_path / "digits"
     res = _run("compile", BUNDLED_EXAMPLE, "-o", out, "--luts-per-stage", "3",
-               "--device", "ecp5-25k")
+               "--device", "ecp5-25k", "--lut-cells")
     assert res.exit_code == 0, res.output
     latency = json.loads((out / "rtl" / "digits.json").read_text())["latency"]
     cover = json.loads((out / "report.json").read_text())["lut_alignment"]

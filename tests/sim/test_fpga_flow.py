@@ -61,8 +61,9 @@ def _flow(tmp_path, ckpt, target_opt, target, bitstream_suffix,
 
 
 def test_icebreaker_bitstream_and_netlist(tmp_path, small_net):
-    """The default FPGA pipeline (--luts-per-stage 3, the core as SB_LUT4 cells) on a board."""
-    out, rep = _flow(tmp_path, small_net, "--board", "icebreaker", "bin", pipeline=())
+    """The default FPGA pipeline (--luts-per-stage 3) with its core as SB_LUT4 cells."""
+    out, rep = _flow(tmp_path, small_net, "--board", "icebreaker", "bin",
+                     pipeline=("--lut-cells",))
     assert "read_verilog -sv n_luts.v" in (out / "board" / "synth.ys").read_text()
     assert rep["core_source"] == "n_luts.v"
     assert rep["top"] == "n_uart" and rep["target"]["device"] == "up5k"
@@ -74,8 +75,8 @@ def test_icebreaker_bitstream_and_netlist(tmp_path, small_net):
 
 
 def test_netlist_corruption_is_caught(tmp_path, small_net):
-    out, rep = _flow(tmp_path, small_net, "--device", "ice40-up5k-sg48", "bin")
-    assert rep["core_source"] == "../rtl/n.v"  # --pipeline-stages: the generic RTL
+    out, rep = _flow(tmp_path, small_net, "--device", "ice40-up5k-sg48", "bin", pipeline=())
+    assert rep["core_source"] == "../rtl/n.v"  # the default: --luts-per-stage 3 on the RTL
     netlist = out / "board" / "n_netlist.v"
     text = netlist.read_text()
     # flip one LUT's truth table inside the core: a plausible synthesis bug
@@ -92,7 +93,7 @@ def test_netlist_corruption_is_caught(tmp_path, small_net):
 def test_ecp5_device_bitstream_and_netlist(tmp_path, small_net):
     """Stages cut on the LUT4 cover (--luts-per-stage) through Yosys, nextpnr and ecppack."""
     out, rep = _flow(tmp_path, small_net, "--device", "ecp5-25k", "bit",
-                     pipeline=("--luts-per-stage", "2"))
+                     pipeline=("--luts-per-stage", "2", "--lut-cells"))
     compiled = json.loads((out / "report.json").read_text())
     assert rep["pipeline"]["latency"] == -(-compiled["lut_alignment"]["depth"] // 2)
     assert rep["top"] == "n_ooc" and rep["target"]["family"] == "ecp5"
@@ -111,7 +112,8 @@ def test_lut_cells_core_matches_pytorch(tmp_path, small_net, device):
     """board/NAME_luts.v (device LUT cells, registers between LUT levels) in Icarus with the
     Yosys cell models, random backpressure, against the PyTorch reference."""
     out = tmp_path / "n"
-    res = _run("compile", small_net, "-o", out, "--luts-per-stage", "1", "--device", device)
+    res = _run("compile", small_net, "-o", out, "--luts-per-stage", "1", "--device", device,
+               "--lut-cells")
     assert res.exit_code == 0, res.output
     cells = out / "board" / "n_luts.v"
     cell = "SB_LUT4" if device.startswith("ice40") else "LUT4"

@@ -54,17 +54,22 @@ def test_same_checkpoint_gives_byte_identical_verilog(tmp_path, ckpt):
 
 
 def test_fpga_target_pipelines_on_luts_by_default(tmp_path, ckpt):
-    """--device with no pipeline option: --luts-per-stage 3 and the core as LUT cells, the same
-    bytes every time; --pipeline-stages 0 keeps a combinational core on the generic RTL."""
-    outs = [tmp_path / d / "net" for d in "ab"]
-    for out in outs:
-        res = _run("compile", ckpt, "-o", out, "--device", "ecp5-25k")
-        assert res.exit_code == 0, res.output
-        assert "--luts-per-stage 3 (the default for --board/--device" in res.output
-    report = json.loads((outs[0] / "report.json").read_text())
+    """--device with no pipeline option: --luts-per-stage 3, board/ synthesizes the RTL;
+    --lut-cells writes the cover as LUT4 cells instead, the same bytes every time;
+    --pipeline-stages 0 keeps a combinational core."""
+    out = tmp_path / "d" / "net"
+    res = _run("compile", ckpt, "-o", out, "--device", "ecp5-25k")
+    assert res.exit_code == 0, res.output
+    assert "--luts-per-stage 3 (the default for --board/--device" in res.output
+    report = json.loads((out / "report.json").read_text())
     assert report["options"]["luts_per_stage"] == 3
-    assert json.loads((outs[0] / "rtl" / "net.json").read_text())["latency"] == -(
+    assert json.loads((out / "rtl" / "net.json").read_text())["latency"] == -(
         -report["lut_alignment"]["depth"] // 3)
+    assert "read_verilog -sv ../rtl/net.v" in (out / "board" / "synth.ys").read_text()
+    assert not (out / "board" / "net_luts.v").exists()
+    outs = [tmp_path / d / "net" for d in "ab"]
+    for o in outs:
+        assert _run("compile", ckpt, "-o", o, "--device", "ecp5-25k", "--lut-cells").exit_code == 0
     cells = [(o / "board" / "net_luts.v").read_bytes() for o in outs]
     assert cells[0] == cells[1] and cells[0].count(b"  LUT4 #(") == report["lut_alignment"]["luts"]
     assert "read_verilog -sv net_luts.v" in (outs[0] / "board" / "synth.ys").read_text()
@@ -72,8 +77,15 @@ def test_fpga_target_pipelines_on_luts_by_default(tmp_path, ckpt):
     assert _run("compile", ckpt, "-o", comb, "--device", "ecp5-25k",
                 "--pipeline-stages", "0").exit_code == 0
     assert json.loads((comb / "rtl" / "net.json").read_text())["latency"] == 0
-    assert not (comb / "board" / "net_luts.v").exists()
-    assert "read_verilog -sv ../rtl/net.v" in (comb / "board" / "synth.ys").read_text()
+
+
+def test_lut_cells_needs_an_fpga_target_and_the_lut_pipeline(tmp_path, ckpt):
+    res = _run("compile", ckpt, "-o", tmp_path / "o", "--lut-cells")
+    _assert_one_line_error(res, "--lut-cells needs an FPGA target")
+    res = _run("compile", ckpt, "-o", tmp_path / "o", "--lut-cells", "--device", "ecp5-25k",
+               "--pipeline-stages", "2")
+    _assert_one_line_error(res, "--lut-cells needs --luts-per-stage")
+    assert not (tmp_path / "o").exists()
 
 
 def test_existing_output_needs_force(tmp_path, ckpt):
