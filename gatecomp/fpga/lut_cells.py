@@ -15,9 +15,10 @@ The module is a drop-in for ``rtl/NAME.v``: same name, ports and cycle behaviour
 stage ``ceil(L / per)``; a signal made in stage ``p`` (inputs: stage 1) and read in stage
 ``s`` (outputs: stage ``latency + 1``) passes the ranks ``p .. s-1``. Rank ``b`` is the vector
 ``r<b>``; bit ``i`` is the ``i``-th id (inputs, then LUTs, ascending) crossing it. LUT ``j``
-is ``n<id>`` with ``id = num_inputs + 1 + j``; its fanins sit on the cell's inputs in a seeded
-random order (unused inputs tied to 0) and ``INIT`` is the cover's truth table permuted to
-match (complemented for a LUT that only inverted outputs read).
+is ``n<id>`` with ``id = num_inputs + 1 + j``; an ``s``-input LUT has its fanins in order on the
+cell's top ``s`` inputs (``D`` / ``I3`` last) and the others tied to 0, as Yosys connects its
+own LUTs, and ``INIT`` is the cover's truth table spread over the unused inputs (complemented
+for a LUT that only inverted outputs read).
 The synthesized netlist is what ``gatecomp verify --netlist`` checks against PyTorch.
 """
 
@@ -59,9 +60,6 @@ def lut_cells_verilog(cover: LutNetwork, levels_per_stage: int, module: str, sid
     last[0] = 0
     ranks = [np.flatnonzero((avail <= b) & (last > b)) for b in range(1, latency + 1)]
     flip = _inverted_only(cover)
-    # fanins go to cell inputs in a seeded random order: the mapper lists them by node id, so a
-    # fixed order would put related signals on the same input of every cell
-    placement = np.argsort(np.random.default_rng(0).random((cover.num_luts, 4)), axis=1)
     position = [{int(x): i for i, x in enumerate(r)} for r in ranks]
 
     def name(x: int) -> str:
@@ -92,13 +90,11 @@ def lut_cells_verilog(cover: LutNetwork, levels_per_stage: int, module: str, sid
     for j in range(cover.num_luts):
         x = first + j
         size = int(cover.sizes[j])
-        where = placement[j, :size]  # the cell input of each fanin
-        fan = ["1'b0"] * 4
-        for f, pin in zip(cover.fanins[j, :size], where, strict=True):
-            fan[pin] = read(int(f), int(avail[x]))
+        fan = ["1'b0"] * (4 - size)  # unused inputs low, as Yosys ties them
+        fan += [read(int(f), int(avail[x])) for f in cover.fanins[j, :size]]
         conn = ", ".join(f".{p}({s})" for p, s in zip(pins, fan, strict=True))
         lines.append(f"  wire n{x};")
-        truth = _init(int(cover.truth[j]), where) ^ (0xFFFF if flip[x] else 0)
+        truth = _init(int(cover.truth[j]), size) ^ (0xFFFF if flip[x] else 0)
         lines.append(f"  {cell} #(.{init}(16'h{truth:04x})) lut_{x} ({conn}, .{out_pin}(n{x}));")
     for b, r in enumerate(ranks, 1):
         if len(r):
@@ -140,11 +136,8 @@ def _inverted_only(cover: LutNetwork) -> np.ndarray:
     return flip
 
 
-def _init(truth: int, where: np.ndarray) -> int:
-    """The 16-bit INIT of a truth table whose fanin ``k`` is on cell input ``where[k]`` (the
-    other inputs tied to 0): bit ``i`` is the table's bit for the fanin values in ``i``."""
-    init = 0
-    for i in range(16):
-        m = sum(((i >> int(pin)) & 1) << k for k, pin in enumerate(where))
-        init |= ((truth >> m) & 1) << i
-    return init
+def _init(truth: int, size: int) -> int:
+    """The 16-bit INIT of a ``size``-input truth table on the top ``size`` pins (the low pins
+    tied to 0): bit ``i`` is the table's bit ``i >> (4 - size)``, whatever the unused pins."""
+    shift = 4 - size
+    return sum(((truth >> (i >> shift)) & 1) << i for i in range(16))
