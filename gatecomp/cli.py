@@ -79,7 +79,7 @@ def main() -> None:
               help="With --luts-per-stage and --board/--device: board/ synthesizes gatecomp's "
                    "4-LUT cover as device cells (board/NAME_luts.v: LUT4 / SB_LUT4), which "
                    "Yosys keeps, instead of re-mapping rtl/NAME.v. Fewer LUTs on the digits "
-                   "DLGN (ECP5: 3079 vs 3228); nextpnr could not route a 12k-gate random DLGN "
+                   "DLGN (ECP5: 3078 vs 3172); nextpnr could not route a 12k-gate random DLGN "
                    "built this way that routes from the RTL, hence off by default.")
 @click.option("--care-set", type=click.Choice(["train"]), default=None,
               help="Treat input patterns that never occur in the model's training split as "

@@ -35,7 +35,7 @@ LUT_ESTIMATE_LIMIT = 500_000
 #: LUT size of the FPGA families gatecomp targets (iCE40, ECP5): --luts-per-stage counts these
 FPGA_LUT_SIZE = 4
 #: register rank every this many LUT levels when an FPGA target gives no pipeline option (the
-#: digits DLGN on ECP5: 163 MHz at latency 9, see bench/fpga.py)
+#: digits DLGN on ECP5: about 160 MHz at latency 9, see bench/fpga.py)
 FPGA_LUTS_PER_STAGE = 3
 
 
