@@ -53,9 +53,9 @@ def lut_cells_verilog(cover: LutNetwork, levels_per_stage: int, module: str, sid
         raise ValueError(f"the cover needs {int(avail[first:].max())} stages, the RTL has "
                          f"{latency}")
     last = np.zeros_like(avail)  # latest stage a signal is read in
-    for j in range(cover.num_luts):
-        fan = cover.fanins[j, :cover.sizes[j]]
-        np.maximum.at(last, fan, avail[first + j])
+    used = cover.fanins >= 0
+    readers = np.broadcast_to(avail[first:, None], cover.fanins.shape)
+    np.maximum.at(last, cover.fanins[used], readers[used])
     np.maximum.at(last, cover.output_ids, latency + 1)
     last[0] = 0
     ranks = [np.flatnonzero((avail <= b) & (last > b)) for b in range(1, latency + 1)]
