@@ -45,6 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from gatecomp.cli import BUNDLED_EXAMPLE  # noqa: E402
+from gatecomp.errors import GatecompError  # noqa: E402
 from gatecomp.fpga.flow import build  # noqa: E402
 from gatecomp.fpga.project import BOARD_DIR, TARGET_FILE, core_source  # noqa: E402
 from gatecomp.frontends.dlgn import (  # noqa: E402
@@ -208,10 +209,17 @@ def naive_project(gc_dir: Path, out: Path, verilog: str, latency: int) -> None:
     (out / "rtl" / f"{MODULE}.v").write_text(verilog)
 
 
-def run_build(name: str, build_dir: Path) -> dict:
+def run_build(name: str, build_dir: Path) -> dict | None:
+    """The build's report, or None (with the reason on stderr) if it does not fit."""
     t0 = time.perf_counter()
-    rep = build(build_dir, progress=lambda m: print(f"  [{name}] {m}", file=sys.stderr,
-                                                    flush=True)).report
+    try:
+        rep = build(build_dir, progress=lambda m: print(f"  [{name}] {m}", file=sys.stderr,
+                                                        flush=True)).report
+    except GatecompError as exc:
+        if "does not fit" not in str(exc):
+            raise
+        print(f"  [{name}] {exc}", file=sys.stderr, flush=True)
+        return None
     rep["bench_wall_s"] = round(time.perf_counter() - t0, 1)
     return rep
 
@@ -328,7 +336,11 @@ def main(argv: list[str] | None = None) -> None:
 
         with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
             reports = list(pool.map(lambda b: run_build(*b), builds))
-        rows = [row(name, rep) for (name, _), rep in zip(builds, reports, strict=True)]
+        rows = [row(name, rep) for (name, _), rep in zip(builds, reports, strict=True)
+                if rep is not None]
+        for (name, _), rep in zip(builds, reports, strict=True):
+            if rep is None:
+                print(f"{name}: does not fit {args.device}; left out of the table")
         print_table(rows, args.device, stage_opt, len(bits))
         if args.json:
             args.json.write_text(json.dumps(rows, indent=2) + "\n")
