@@ -240,7 +240,7 @@ def print_table(rows: list[dict], device: str, stage_opt: list[str], vectors: in
           f"with the same commands and the same OOC harness; naive cores checked with iverilog "
           f"on {vectors} vectors against PyTorch")
     head = ("flow", "latency", "LUTs core", "LUTs total", "FFs core", "FFs total",
-            "CCU2C core", "LUT area core", "Fmax MHz", "area ratio gc/naive",
+            "carry core", "LUT area core", "Fmax MHz", "area ratio gc/naive",
             "Fmax ratio gc/naive")
     print(" | ".join(f"{h:>12}" for h in head))
     for r in rows:
