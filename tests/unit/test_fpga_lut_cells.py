@@ -1,0 +1,46 @@
+"""lut_cells_verilog refuses what it cannot write faithfully (its output is simulated against
+PyTorch in tests/sim/test_fpga_flow.py and test_end_to_end.py)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from gatecomp.fpga.lut_cells import lut_cells_verilog
+from gatecomp.passes import cleanup
+from gatecomp.passes.lutmap import LutMapParams, lutmap
+from tests.conftest import random_aig
+
+
+def _cover(k: int = 4):
+    aig, _ = cleanup(random_aig(8, 200, 6, seed=4))
+    net, _ = lutmap(aig, LutMapParams(k=k))
+    return net
+
+
+def _sidecar(latency: int, widths=(6,)) -> dict:
+    return {"latency": latency, "outputs": [{"port": f"out_o{i}", "width": w}
+                                            for i, w in enumerate(widths)]}
+
+
+def test_cells_have_four_inputs():
+    with pytest.raises(ValueError, match="4 inputs"):
+        lut_cells_verilog(_cover(k=6), 1, "m", _sidecar(3), "ecp5")
+
+
+def test_latency_and_outputs_must_match_the_rtl():
+    net = _cover()
+    with pytest.raises(ValueError, match="stages, the RTL has 1"):
+        lut_cells_verilog(net, 1, "m", _sidecar(1), "ecp5")
+    with pytest.raises(ValueError, match="output bits"):
+        lut_cells_verilog(net, net.depth(), "m", _sidecar(1, widths=(4,)), "ecp5")
+
+
+@pytest.mark.parametrize("family, cell", [("ecp5", "LUT4"), ("ice40", "SB_LUT4")])
+def test_one_cell_per_lut_and_a_rank_per_stage(family, cell):
+    net = _cover()
+    text = lut_cells_verilog(net, 2, "m", _sidecar(-(-net.depth() // 2)), family)
+    assert len(re.findall(rf"^  {cell} #\(", text, re.M)) == net.num_luts
+    ranks = set(re.findall(r"^  reg \[\d+:0\] (r\d+);", text, re.M))
+    assert ranks == {f"r{b}" for b in range(1, -(-net.depth() // 2) + 1)}
