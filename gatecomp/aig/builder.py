@@ -22,7 +22,8 @@ class AIGBuilder:
         self._f0 = np.empty(1024, dtype=LIT_DTYPE)
         self._f1 = np.empty(1024, dtype=LIT_DTYPE)
         self._n = 0
-        self._table: dict[int, int] = {}
+        self._tables: dict[int, dict[int, int]] = {0: {}}
+        self._table = self._tables[0]
 
     # -- inputs and sizes ------------------------------------------------------------------
     def input(self, k: int) -> int:
@@ -38,6 +39,13 @@ class AIGBuilder:
     @property
     def num_ands(self) -> int:
         return self._n
+
+    def hash_scope(self, scope: int) -> None:
+        """Hash the gates built from now on in ``scope`` (0 at the start): structural hashing
+        merges gates of one scope only. ``passes.lut_align`` builds each pipeline stage in its
+        own scope, so logic shared across stages is duplicated, not registered mid-LUT; the
+        result is then not canonical."""
+        self._table = self._tables.setdefault(int(scope), {})
 
     # -- scalar construction ---------------------------------------------------------------
     def add_and(self, a: int, b: int) -> int:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..aig import AIG
+from ..aig import AIG, AIGBuilder
 from .lutmap import LutMapParams, lutmap
 from .lutnet import LutNetwork, _shannon
 from .pipeline import PipelineParams, stage_span
@@ -85,51 +85,31 @@ def align_to_luts(aig: AIG, params: PipelineParams, k: int = 4) -> LutAlignment:
     roots = net.roots.tolist()
     leaf_ids = [net.fanins[j, :net.sizes[j]].tolist() for j in range(net.num_luts)]
 
-    new_f0: list[int] = []
-    new_f1: list[int] = []
+    builder = AIGBuilder(aig.num_inputs, aig.input_names)
     node_level = [0] * first
-    table: dict[tuple[int, int, int], int] = {}
     lit = list(range(0, 2 * first, 2))  # new literal of each input / LUT root (old node id)
-
-    def add_and(a: int, b: int, stage: int, level: int) -> int:
-        if a < b:
-            a, b = b, a
-        if b == 0 or a == (b ^ 1):
-            return 0
-        if b == 1 or a == b:
-            return a
-        node = table.get((stage, a, b))
-        if node is None:
-            node = first + len(new_f0)
-            new_f0.append(a)
-            new_f1.append(b)
-            node_level.append(level)
-            table[(stage, a, b)] = node
-        return 2 * node
-
     lit.extend([0] * (aig.num_nodes - first))
     cone_limit = 4 << k  # ANDs; a k-input cut's cone in a strashed AIG is far smaller
     for j, root in enumerate(roots):
         level = int(lut_level[j])
-        stage = max(1, -(-level // per)) if per else 1
+        builder.hash_scope(max(1, -(-level // per)) if per else 1)  # the LUT's stage
         leaves = {f if f < net.first_lut else roots[f - net.first_lut] for f in leaf_ids[j]}
         cone = _cone(root, leaves, first, f0, f1, cone_limit)
         if cone is None:  # the mapper dropped a leaf the structure uses: build the truth table
             fan = [lit[f if f < net.first_lut else roots[f - net.first_lut]]
                    for f in leaf_ids[j]]
-            mux = _Mux(lambda a, c, _s=stage, _lv=level: add_and(a, c, _s, _lv))
-            lit[root] = _shannon(mux, int(net.truth[j]), len(fan), fan, {})
-            continue
-        made: dict[int, int] = {}
-        for n in cone:  # post-order: fanins first
-            a, c = f0[n - first], f1[n - first]
-            made[n] = add_and(_source(a, leaves, made, lit), _source(c, leaves, made, lit),
-                              stage, level)
-        lit[root] = made[root]
+            lit[root] = _shannon(builder, int(net.truth[j]), len(fan), fan, {})
+        else:
+            made: dict[int, int] = {}
+            for n in cone:  # post-order: fanins first
+                a, c = f0[n - first], f1[n - first]
+                made[n] = builder.add_and(_source(a, leaves, made, lit),
+                                          _source(c, leaves, made, lit))
+            lit[root] = made[root]
+        node_level += [level] * (first + builder.num_ands - len(node_level))  # the new gates
     lit_arr = np.asarray(lit, dtype=np.int64)
     outputs = lit_arr[aig.outputs >> 1] ^ (aig.outputs & 1)
-    new = AIG(aig.num_inputs, np.asarray(new_f0, dtype=np.int64),
-              np.asarray(new_f1, dtype=np.int64), outputs, aig.input_names, aig.output_names)
+    new = builder.build(outputs, aig.output_names)
     levels = np.asarray(node_level, dtype=np.int64)
     _make_monotone(new, levels)
     levels.setflags(write=False)
@@ -169,16 +149,6 @@ def _cone(root: int, leaves: set[int], first: int, f0: list[int], f1: list[int],
         seen.add(n)
         order.append(n)
     return order
-
-
-class _Mux:
-    """``add_mux`` over a stage-keyed ``add_and``, for :func:`~gatecomp.passes.lutnet._shannon`."""
-
-    def __init__(self, add_and) -> None:
-        self.add_and = add_and
-
-    def add_mux(self, sel: int, then: int, other: int) -> int:
-        return self.add_and(self.add_and(sel, then) ^ 1, self.add_and(sel ^ 1, other) ^ 1) ^ 1
 
 
 def _source(x: int, leaves: set[int], made: dict[int, int], lit: list[int]) -> int:

@@ -33,6 +33,21 @@ def test_builder_folds_and_hashes():
     assert b.num_ands == 1
 
 
+def test_builder_hashes_within_a_scope_only():
+    b = AIGBuilder(2)
+    x, y = b.input(0), b.input(1)
+    g = b.add_and(x, y)
+    b.hash_scope(1)
+    g1 = b.add_and(x, y)
+    assert g1 != g and b.add_and_vec([y], [x])[0] == g1 and b.num_ands == 2
+    assert b.add_and(x, x ^ 1) == 0  # folding does not depend on the scope
+    b.hash_scope(0)
+    assert b.add_and(y, x) == g and b.num_ands == 2
+    with pytest.raises(AIGInvariantError):
+        check_aig(b.build([g, g1]))  # two ANDs with the same fanins: not canonical
+    check_aig(b.build([g, g1]), canonical=False)
+
+
 def test_vectorised_builder_matches_scalar():
     rng = np.random.default_rng(3)
     scalar, vec = AIGBuilder(6), AIGBuilder(6)
