@@ -10,6 +10,7 @@ better for us). Timings on a shared machine are noisy; QoR numbers are determini
     .venv/bin/python bench/lutmap.py                 # a subset of small and medium circuits
     .venv/bin/python bench/lutmap.py --all           # all 20 EPFL circuits (hyp takes a while)
     .venv/bin/python bench/lutmap.py sin log2 -k 6   # chosen circuits, one k
+    .venv/bin/python bench/lutmap.py --no-absorb     # without the absorption step
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ def main() -> None:
     ap.add_argument("--dir", type=Path, default=EPFL, help="directory of EPFL .aig files")
     ap.add_argument("-k", type=int, nargs="+", default=[6, 4], help="LUT sizes (default 6 4)")
     ap.add_argument("--cuts", type=int, default=8, help="priority cuts per node (default 8)")
+    ap.add_argument("--no-absorb", action="store_true",
+                    help="skip the LUT absorption step after the mapping rounds")
     args = ap.parse_args()
     abc = shutil.which("berkeley-abc") or shutil.which("yosys-abc") or shutil.which("abc")
     if abc is None:
@@ -67,7 +70,7 @@ def main() -> None:
     lutmap(read_aiger(args.dir / f"{names[0]}.aig"), LutMapParams(k=args.k[0]))  # warm-up
 
     for k in args.k:
-        params = LutMapParams(k=k, cuts_per_node=args.cuts)
+        params = LutMapParams(k=k, cuts_per_node=args.cuts, absorb=not args.no_absorb)
         print(f"\nk = {k}: ours (gatecomp lutmap, {args.cuts} cuts) vs ABC `if -K {k}`")
         print(f"{'circuit':12s} {'ANDs':>7s} | {'LUTs':>7s} {'ABC':>7s} {'ratio':>6s} | "
               f"{'depth':>5s} {'ABC':>5s} | {'sec':>6s} {'ABC':>6s} {'ratio':>6s}")

@@ -10,7 +10,9 @@ et al., "Combinational and sequential mapping with priority cuts", ICCAD 2007):
    ``flow_rounds`` area-flow rounds and ``area_rounds`` exact-area rounds
    (reference counting) choose, among the cuts that meet each node's required time, the
    cheapest; the depth of step 1 (plus ``depth_slack`` levels, if given) is never exceeded;
-3. the cover is read from the outputs into a :class:`~gatecomp.passes.lutnet.LutNetwork`.
+3. with ``absorb``, every LUT whose readers all have room for its leaves is folded into them
+   (``lutmap_absorb``: the step exact-area recovery cannot take while a LUT has two readers);
+4. the cover is read from the outputs into a :class:`~gatecomp.passes.lutnet.LutNetwork`.
 
 Every cut carries its truth table (``uint64``, k <= 6); leaves the function does not depend on
 are dropped (``minimize_support``), which ABC's ``if`` does only with ``-m``. The sweeps are
@@ -30,6 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..aig import AIG, depth, fanout_counts
+from .lutmap_absorb import absorb_pass, update_arrivals
 from .lutmap_cuts import INF_REQUIRED, assign_slots, map_round, mark_mapping
 from .lutmap_truth import MAX_TRUTH_VARS
 from .lutnet import LutNetwork
@@ -60,6 +63,9 @@ class LutMapParams:
         LUT levels the area rounds may add to the best depth; ``None``: no bound (area-oriented,
         like ABC ``if -a``). A pipelined design registers every few LUT levels, so its depth
         costs latency, not clock rate, and trading depth for area pays there.
+    absorb:
+        After the rounds, drop every LUT whose readers all have room for its leaves
+        (``lutmap_absorb``); never adds depth.
     """
 
     k: int = 6
@@ -69,6 +75,7 @@ class LutMapParams:
     preprocess: bool = True
     minimize_support: bool = True
     depth_slack: int | None = 0
+    absorb: bool = True
 
     def __post_init__(self) -> None:
         if not 2 <= self.k <= MAX_TRUTH_VARS:
@@ -160,6 +167,15 @@ def lutmap(aig: AIG, params: LutMapParams | None = None) -> tuple[LutNetwork, Lu
             mark_mapping(aig.num_inputs, aig.outputs, best_leaves, best_size, arrival, refs,
                          required, target)
         stats.rounds.append({"round": _ROUND_NAMES[mode], "luts": int(luts), "depth": int(lvl),
+                             "edges": int(edges), "seconds": round(time.perf_counter() - t0, 4)})
+    if params.absorb:
+        t0 = time.perf_counter()
+        while absorb_pass(aig.num_inputs, aig.outputs, best_leaves, best_size, best_truth,
+                          refs, K):
+            update_arrivals(aig.num_inputs, best_leaves, best_size, refs, arrival)
+            luts, lvl, edges = mark_mapping(aig.num_inputs, aig.outputs, best_leaves, best_size,
+                                            arrival, refs, required, target)
+        stats.rounds.append({"round": "absorb", "luts": int(luts), "depth": int(lvl),
                              "edges": int(edges), "seconds": round(time.perf_counter() - t0, 4)})
     net = _extract(aig, best_leaves, best_size, best_truth, refs, K)
     stats.luts, stats.depth, stats.edges = net.num_luts, int(lvl), int(edges)
