@@ -20,8 +20,8 @@ numba kernels over arrays (``lutmap_cuts``); per node only ``C`` cuts of at most
 are stored, in slots recycled once all fanouts are mapped.
 
 Measured by ``bench/lutmap.py`` on the 20 EPFL circuits against ABC ``if -K 6`` in the same run:
-0.97x ABC's LUT count (geometric mean; worst circuit priority at 1.12x), the same depth except
-hyp (+1 level) and voter (-1), in about 1.3-2x ABC's run time (200k ANDs in ~5 s).
+0.94x ABC's LUT count (geometric mean; worst circuit priority at 1.05x), the same depth except
+hyp (+1 level), in about 1.1-2x ABC's run time (200k ANDs in ~5 s); 4-LUTs 0.975x.
 """
 
 from __future__ import annotations
