@@ -56,6 +56,7 @@ class CompileOptions:
     device: str | None = None  # device-only FPGA target, e.g. "ice40-up5k-sg48", "ecp5-25k"
     care_set: str | None = None  # "train": inputs absent from the training split are don't-cares
     lut_cells: bool = False  # board/ synthesizes the LUT cover as device cells (--luts-per-stage)
+    carry_chains: bool = True  # with lut_cells on ECP5: GroupSum popcounts on CCU2C chains
 
 
 @dataclass
@@ -211,9 +212,17 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
                                     options=options_record,
                                     node_levels=None if alignment is None else alignment.levels)
     timings["emit"] = done(f"{len(verilog) / 1e6:.1f} MB, latency {sidecar['latency']}")
-    lut_cells = None
+    lut_cells = chains = None
     if alignment is not None and target is not None and opts.lut_cells:
-        lut_cells = _lut_cells(alignment, name, sidecar, target.family, net, vec.bits, expected)
+        core = None
+        if opts.carry_chains and target.family == "ecp5" and care_stats is None \
+                and "_group_sum" in raw.meta:
+            done = _timed(say, "popcounts on carry chains")
+            core, chains = _chained_core(raw, opts.script, aig, sidecar, vec.bits, expected,
+                                         opts.luts_per_stage, alignment.cover.num_luts)
+            timings["carry_chains"] = done(chains["summary"])
+        lut_cells = _lut_cells(alignment, name, sidecar, target.family, net, vec.bits, expected,
+                               core)
 
     report = _report(model, raw, raw.with_aig(optimized), pass_stats, vec, reference,
                      cmp.outputs["pred"], sidecar, proof, equiv, timings, options_record,
@@ -223,6 +232,8 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
     report["care_set"] = care_stats
     if alignment is not None:
         report["lut_alignment"] = alignment.stats
+    if chains is not None:
+        report["carry_chains"] = chains
     with atomic_directory(out_dir, opts.force) as tmp:
         (tmp / "rtl").mkdir()
         (tmp / "rtl" / f"{name}.v").write_text(verilog)
@@ -241,16 +252,57 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
 
 
 def _lut_cells(alignment, name: str, sidecar: dict, family: str, net: LogicNet,
-               bits: np.ndarray, expected: dict[str, np.ndarray]) -> str:
+               bits: np.ndarray, expected: dict[str, np.ndarray], core=None) -> str:
     """The board project's core as device LUT cells, after checking that the cover they are
     written from gives, on the test vectors, the outputs the hardware must match."""
     from .fpga.lut_cells import lut_cells_verilog
 
-    cover = alignment.cover
+    cover = alignment.cover if core is None else core.net
     got = net.output_words(cover.simulate(bits))
     if any(not np.array_equal(words, expected[port]) for port, words in got.items()):
         raise GatecompError("internal error: the LUT cover differs from the reference outputs")
-    return lut_cells_verilog(cover, alignment.stats["levels_per_stage"], name, sidecar, family)
+    return lut_cells_verilog(alignment.cover, alignment.stats["levels_per_stage"], name,
+                             sidecar, family, core)
+
+
+def _chained_core(raw: LogicNet, script: str, aig, sidecar: dict, bits: np.ndarray,
+                  expected: dict[str, np.ndarray], per: int, plain_luts: int):
+    """The ECP5 core with its GroupSum popcounts on carry chains, checked by simulation
+    against the optimized AIG (random and test vectors) and fitted to the RTL's latency;
+    ``(None, figures)`` when it does not fit or is not smaller (the plain cover is written)."""
+    from .fpga.carry_popcount import chained_core, plan_group_bits
+    from .passes.lutmap import LutMapParams, lutmap
+
+    outs, groups = plan_group_bits(raw.aig, raw.meta["_group_sum"])
+    logic_aig, _ = run_script(raw.aig.with_outputs(outs, tuple(f"g{i}" for i in
+                                                                range(len(outs)))), script)
+    logic, _ = lutmap(logic_aig, LutMapParams(k=FPGA_LUT_SIZE))
+    budget = max(1, int(sidecar["latency"])) * per
+    for slack in (2, 0):  # the argmax mapped for area if the stages have room, else for depth
+        core = chained_core(logic, groups, aig.output_names, argmax_slack=slack)
+        depth = int(core.levels[core.net.output_ids].max())
+        if depth <= budget:
+            break
+    figures = {"positions": sum(len(c.positions) for c in core.chains),
+               "ccu2c": sum(-(-len(c.positions) // 2) for c in core.chains),
+               "chains": len(core.chains), "logic_luts": logic.num_luts,
+               "lut_area": core.lut_area, "levels": depth}
+    if depth > budget:
+        figures["summary"] = (f"not used: {depth} levels do not fit the RTL's "
+                              f"{sidecar['latency']} stages")
+        return None, figures
+    if core.lut_area >= plain_luts:
+        figures["summary"] = (f"not used: {core.lut_area} LUT area, the LUT4 cover has "
+                              f"{plain_luts}")
+        return None, figures
+    equiv = simulate_equivalence(aig, core.net.to_aig(), extra=bits)
+    if not equiv.equal:
+        raise GatecompError("internal error: the carry-chain core differs from the optimized "
+                            f"IR on output {aig.output_names[equiv.first_output]}")
+    figures["summary"] = (f"{figures['ccu2c']} CCU2C in {len(core.chains)} chains + "
+                          f"{core.lut_area - 2 * figures['ccu2c']} LUT4 = {core.lut_area} "
+                          f"LUT area, {depth} levels")
+    return core, figures
 
 
 def _care_sweep(frontend, model, raw: LogicNet, care_set: str) -> tuple[LogicNet, dict]:
@@ -306,7 +358,7 @@ def _report(model, raw: LogicNet, net: LogicNet, pass_stats, vec, expected, ir_p
         "source": source,
         "format": model.format,
         "options": options_record,
-        "network": raw.meta,
+        "network": {k: v for k, v in raw.meta.items() if not k.startswith("_")},
         "gates": {
             "trained_logic_gates": raw.meta.get("logic_gates"),
             "trained_neurons": raw.meta.get("neurons"),

@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..passes.lutnet import LutNetwork
+from .carry_popcount import ChainedCore
 
 #: family -> (cell, INIT parameter, input pins, output pin)
 LUT_CELLS = {"ecp5": ("LUT4", "INIT", ("A", "B", "C", "D"), "Z"),
@@ -34,18 +35,24 @@ LUT_CELLS = {"ecp5": ("LUT4", "INIT", ("A", "B", "C", "D"), "Z"),
 
 
 def lut_cells_verilog(cover: LutNetwork, levels_per_stage: int, module: str, sidecar: dict,
-                      family: str) -> str:
+                      family: str, core: ChainedCore | None = None) -> str:
     """Verilog of ``module`` built from ``cover``'s LUTs as ``family`` cells (see above).
 
     ``sidecar`` is the generic RTL's (``rtl/NAME.json``): its ``latency``, ``in_data`` width and
-    ``outputs`` (port order and widths) define the interface this module must match.
+    ``outputs`` (port order and widths) define the interface this module must match. With
+    ``core`` (ECP5, popcounts on carry chains) its network is written instead of ``cover``:
+    chain positions as ``CCU2C`` cells, staged by the core's levels.
     """
+    if core is not None:
+        if family != "ecp5":
+            raise ValueError(f"carry-chain popcounts are written for ECP5, not {family}")
+        cover = core.net
     if cover.k > 4:
         raise ValueError(f"{family} cells have 4 inputs; the cover has {cover.k}-LUTs")
     cell, init, pins, out_pin = LUT_CELLS[family]
     latency, per = int(sidecar["latency"]), levels_per_stage
     first, n_in = cover.first_lut, cover.num_inputs
-    level = cover.levels()
+    level = cover.levels() if core is None else core.levels
     avail = np.ones(first + cover.num_luts, dtype=np.int64)  # stage a signal is made in
     avail[first:] = np.maximum(1, -(-level[first:] // per))
     avail[0] = latency + 1  # the constant is never registered
@@ -60,6 +67,8 @@ def lut_cells_verilog(cover: LutNetwork, levels_per_stage: int, module: str, sid
     last[0] = 0
     ranks = [np.flatnonzero((avail <= b) & (last > b)) for b in range(1, latency + 1)]
     flip = _inverted_only(cover)
+    if core is not None:
+        flip &= ~core.chain_nodes
     position = [{int(x): i for i, x in enumerate(r)} for r in ranks]
 
     def name(x: int) -> str:
@@ -89,6 +98,8 @@ def lut_cells_verilog(cover: LutNetwork, levels_per_stage: int, module: str, sid
             lines.append(f"  reg [{len(r) - 1}:0] r{b};")
     for j in range(cover.num_luts):
         x = first + j
+        if core is not None and core.chain_nodes[x]:
+            continue
         size = int(cover.sizes[j])
         fan = ["1'b0"] * (4 - size)  # unused inputs low, as Yosys ties them
         fan += [read(int(f), int(avail[x])) for f in cover.fanins[j, :size]]
@@ -96,6 +107,8 @@ def lut_cells_verilog(cover: LutNetwork, levels_per_stage: int, module: str, sid
         lines.append(f"  wire n{x};")
         truth = _init(int(cover.truth[j]), size) ^ (0xFFFF if flip[x] else 0)
         lines.append(f"  {cell} #(.{init}(16'h{truth:04x})) lut_{x} ({conn}, .{out_pin}(n{x}));")
+    if core is not None:
+        lines += _ccu2c_cells(core, avail, read)
     for b, r in enumerate(ranks, 1):
         if len(r):
             src = ", ".join(read(int(x), b) for x in r[::-1])
@@ -121,6 +134,37 @@ def lut_cells_verilog(cover: LutNetwork, levels_per_stage: int, module: str, sid
                   f"  assign out_valid = valid[{latency - 1}];"]
     lines += ["endmodule", ""]
     return "\n".join(lines)
+
+
+def _ccu2c_cells(core: ChainedCore, avail: np.ndarray, read) -> list[str]:
+    """One ``CCU2C`` per two chain positions (``D`` tied high, see :mod:`.carry_popcount`);
+    a chain's first carry-in is low, an odd chain ends in a half that computes nothing."""
+    lines = []
+    for c, chain in enumerate(core.chains):
+        stage = int(avail[chain.positions[0].s_id])
+        cin = "1'b0"
+        for k in range(0, len(chain.positions), 2):
+            halves = chain.positions[k:k + 2]
+            conn, inits = [f".CIN({cin})"], []
+            for h in range(2):
+                if h < len(halves):
+                    p = halves[h]
+                    a, b, cc = (read(x, stage) for x in p.pins)
+                    lines.append(f"  wire n{p.s_id};")
+                    out, value = f"n{p.s_id}", p.init
+                else:
+                    a = b = cc = "1'b0"
+                    out, value = "", 0
+                conn += [f".A{h}({a})", f".B{h}({b})", f".C{h}({cc})", f".D{h}(1'b1)",
+                         f".S{h}({out})"]
+                inits.append(f".INIT{h}(16'h{value:04x})")
+            cout = f"cc{c}_{k // 2}"
+            lines.append(f"  wire {cout};")
+            lines.append(f"  CCU2C #({', '.join(inits)}, .INJECT1_0(\"NO\"), "
+                         f".INJECT1_1(\"NO\")) ccu_{c}_{k // 2} ({', '.join(conn)}, "
+                         f".COUT({cout}));")
+            cin = cout
+    return lines
 
 
 def _inverted_only(cover: LutNetwork) -> np.ndarray:

@@ -96,6 +96,9 @@ def lower_dlgn(model: DLGNModel) -> LogicNet:
         "gate_histogram": gate_histogram(model),
         "gate_accounting": account_gates(model.layers, layer_lits, model.input_width),
         "encoding": None if model.encoding is None else model.encoding.to_dict(),
+        # (classes, block) literals of the GroupSum bits: FPGA backends may build the
+        # popcounts themselves (carry chains); "_" keys stay out of the report
+        "_group_sum": x.reshape(model.num_classes, model.block_size).copy(),
     }
     return LogicNet(aig, in_ports, out_ports, meta)
 

@@ -159,3 +159,30 @@ def test_cli_errors_without_tools_work(tmp_path, small_net):
     assert _run("compile", small_net, "-o", tmp_path / "y").exit_code == 0
     res = _run("build", tmp_path / "y")
     assert res.exit_code == 1 and "has no board/" in res.output
+
+
+@pytest.fixture(scope="module")
+def wide_net(tmp_path_factory):
+    """Two classes of 80 GroupSum bits: popcounts wide enough for carry chains to pay."""
+    path = tmp_path_factory.mktemp("wide") / "n.pt"
+    return save_dlgn(path, random_dlgn([80, 160], in_dim=24, k=2, seed=3))
+
+
+def test_ecp5_carry_chain_popcounts_bitstream_and_netlist(tmp_path, wide_net):
+    """GroupSum popcounts as CCU2C adder trees: through Yosys (which keeps the cells),
+    nextpnr and ecppack, and the synthesized netlist and the cell core against PyTorch."""
+    out, rep = _flow(tmp_path, wide_net, "--device", "ecp5-25k", "bit",
+                     pipeline=("--luts-per-stage", "1", "--lut-cells"))
+    compiled = json.loads((out / "report.json").read_text())
+    chains = compiled["carry_chains"]
+    assert chains["ccu2c"] > 0 and chains["lut_area"] < compiled["lut_alignment"]["luts"]
+    cells = (out / "board" / "n_luts.v").read_text()
+    assert len(re.findall(r"^  CCU2C #\(", cells, re.M)) == chains["ccu2c"]
+    core = rep["resources"]["core"]
+    assert core["carry"] == chains["ccu2c"]
+    assert core["lut_area"] <= chains["lut_area"] + 2  # + output inverters
+    res = _run("verify", out, "--netlist", out / "board" / "n_luts.v", "--vectors", "300",
+               "--backpressure")
+    assert res.exit_code == 0, res.output
+    assert re.search(r"n_luts\.v \(icarus, backpressure\) vs reference: 300 vectors, "
+                     r"0 mismatches", res.output), res.output

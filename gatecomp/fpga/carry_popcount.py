@@ -1,0 +1,510 @@
+"""GroupSum popcounts on ECP5 carry chains: adder trees of ``CCU2C`` positions.
+
+Built from 4-input LUTs, a popcount is a carry-save tree of full adders: two LUTs per bit
+removed, about 190 LUT4 for a 100-bit count. An ECP5 ``CCU2C`` half (one LUT4 of area) is one
+position of a ripple adder: ``S = P(A,B,C) ^ CIN``, ``COUT = P ? CIN : G(A,B)`` (``D`` tied
+high, so ``P`` is the upper half of ``INIT`` and ``G`` its low nibble). An adder of two
+``w``-bit numbers plus a carry-in costs ``w`` positions, and one *bridge* position
+(``P = 0``) both reads out the previous adder's carry (``S = CIN``) and injects the next
+adder's carry-in (``COUT = G``), so adders are chained back to back at ``w + 1`` positions
+each. A tree of such adders, every node taking one raw bit as its carry-in (the split is
+chosen by dynamic programming), sums 100 bits in about 147 positions instead of 190 LUTs.
+
+Every position is also written into the returned :class:`LutNetwork` as two ordinary nodes
+(``S`` and ``COUT``, 4-input functions of ``A``, ``B``, ``C`` and ``CIN``), so the whole
+core can be simulated and proved equal to the optimized AIG with the tools that check any
+cover; :class:`CarryChain` keeps what the cell writer needs to emit ``CCU2C`` instances.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+
+import numpy as np
+
+from ..aig import AIG
+from ..passes.lutnet import LutNetwork
+
+#: positions per physical chain: bridges cut the carry logically, but a static timer follows
+#: CIN -> COUT through the whole chain, so chains are kept short (43 ps per CCU2C)
+MAX_CHAIN_POSITIONS = 56
+
+
+@dataclass(frozen=True)
+class CarryPosition:
+    """One half of a ``CCU2C``: physical pins (ids, 0 = tied low), ``P`` over (A, B, C) as 8
+    bits (bit ``C<<2 | B<<1 | A``), ``G`` over (A, B) as 4 bits, and its two node ids."""
+
+    pins: tuple[int, int, int]
+    p_truth: int
+    g_truth: int
+    s_id: int
+    cout_id: int
+
+    @property
+    def init(self) -> int:
+        """The 16-bit ``INIT`` with ``D`` tied high: ``P`` in bits 8..15, ``G`` in 0..3."""
+        return (self.p_truth << 8) | self.g_truth
+
+
+@dataclass
+class CarryChain:
+    """Positions sharing one carry chain (first CIN low); ``level`` is its LUT level."""
+
+    positions: list[CarryPosition] = field(default_factory=list)
+    level: int = 0
+
+
+@dataclass
+class ChainedCore:
+    """A core whose popcounts are carry chains.
+
+    ``net`` has every LUT and every chain position as nodes; ``levels`` is the staging level
+    of every id (a chain counts as one LUT level: its carries ripple in dedicated logic);
+    ``chains`` lists the chains; ``chain_nodes`` marks the ids that are chain positions.
+    """
+
+    net: LutNetwork
+    levels: np.ndarray
+    chains: list[CarryChain]
+    chain_nodes: np.ndarray
+
+    @property
+    def lut_area(self) -> int:
+        """LUT4 area: the plain LUTs plus two per ``CCU2C`` (odd chains padded)."""
+        cells = sum(-(-len(c.positions) // 2) for c in self.chains)
+        return int(self.net.num_luts - self.chain_nodes.sum()) + 2 * cells
+
+
+@cache
+def _tree_cost(n: int) -> int:
+    """Positions an adder tree of ``n`` bits needs (each node: two subtrees + a carry-in)."""
+    if n <= 1:
+        return 0
+    return min(_tree_cost(n1) + _tree_cost(n - 1 - n1) + max(n1, n - 1 - n1).bit_length() + 1
+               for n1 in range((n - 1 + 1) // 2, n))
+
+
+@cache
+def _tree_split(n: int) -> int:
+    """The size of the larger subtree in :func:`_tree_cost`'s best split of ``n`` bits."""
+    return min(range((n - 1 + 1) // 2, n),
+               key=lambda n1: (_tree_cost(n1) + _tree_cost(n - 1 - n1)
+                               + max(n1, n - 1 - n1).bit_length() + 1, -n1))
+
+
+def tree_positions(n: int) -> int:
+    """Chain positions (LUT4 area before padding) of an ``n``-bit popcount tree."""
+    return _tree_cost(n)
+
+
+@dataclass
+class _Adder:
+    """``x + y + cin`` (literals; ``x`` at least as wide as ``y``); ``out`` once built."""
+
+    x: object
+    y: object
+    cin: object  # a literal, or (truth over two literals, a, b): a gate the bridge absorbs
+    total: int  # the largest value, sets the width
+    height: int
+    out: list[int] | None = None
+
+
+class _Builder:
+    """Appends nodes to a copy of a LUT network (ids continue after its LUTs)."""
+
+    def __init__(self, base: LutNetwork) -> None:
+        self.num_inputs = base.num_inputs
+        self.fanins = [list(map(int, f[:s])) for f, s in zip(base.fanins, base.sizes,
+                                                              strict=True)]
+        self.truth = [int(t) for t in base.truth]
+        self.level = list(map(int, base.levels()))
+        self.chain = [False] * len(self.level)
+
+    def next_id(self) -> int:
+        return self.num_inputs + 1 + len(self.truth)
+
+    def add(self, fanins: list[int], fn, level: int, chain: bool) -> int:
+        """A node computing ``fn(values of fanins)`` (fanins distinct, non-constant)."""
+        truth = 0
+        for m in range(1 << len(fanins)):
+            if fn([(m >> i) & 1 for i in range(len(fanins))]):
+                truth |= 1 << m
+        self.fanins.append(fanins)
+        self.truth.append(truth)
+        self.level.append(level)
+        self.chain.append(chain)
+        return self.next_id() - 1
+
+
+def _value(lit: int, env: dict[int, int]) -> int:
+    return (lit & 1) ^ (env[lit >> 1] if lit >> 1 else 0)
+
+
+def _position(bld: _Builder, pins: tuple[int, int, int], p_fn, g_fn, cin: int | None,
+              level: int) -> CarryPosition:
+    """Add one position: ``pins`` are literals on A, B, C; ``p_fn``/``g_fn`` take their
+    values. Complements and constants are folded into ``INIT`` (constant pins tied low)."""
+    ids = sorted({lit >> 1 for lit in pins if lit >> 1})
+    fan = ids + ([cin] if cin is not None else [])
+
+    def at(vals: list[int]) -> tuple[int, int, int]:
+        env = dict(zip(fan, vals, strict=True))
+        v = [_value(lit, env) for lit in pins]
+        c = env[cin] if cin is not None else 0
+        return int(p_fn(*v)) & 1, int(g_fn(v[0], v[1])) & 1, c
+
+    def s_fn(vals):
+        p, _, c = at(vals)
+        return p ^ c
+
+    def cout_fn(vals):
+        p, g, c = at(vals)
+        return c if p else g
+
+    s_id = bld.add(fan, s_fn, level, True)
+    cout_id = bld.add(fan, cout_fn, level, True)
+    phys = tuple(lit >> 1 for lit in pins)
+    p_truth = g_truth = 0
+    for m in range(8):
+        pin = [(m >> i) & 1 for i in range(3)]
+        v = [(lit & 1) ^ (pin[i] if lit >> 1 else 0) for i, lit in enumerate(pins)]
+        p_truth |= (int(p_fn(*v)) & 1) << m
+        if m < 4:
+            g_truth |= (int(g_fn(v[0], v[1])) & 1) << m
+    return CarryPosition(phys, p_truth, g_truth, s_id, cout_id)
+
+
+def _xor2(a, b, _c):
+    return a ^ b
+
+
+def _first(a, _b, _c=0):
+    return a
+
+
+def _zero(*_args):
+    return 0
+
+
+def _cin_of(a, _b):
+    return a
+
+
+def _tree(n: int) -> object:
+    """Nested adders over bit slots ``0..n-1`` as :func:`_tree_split` divides them."""
+    def build(lo: int, n: int):
+        if n == 0:
+            return None
+        if n == 1:
+            return lo
+        n1 = _tree_split(n)
+        x, y = build(lo, n1), build(lo + n1, n - 1 - n1)
+        h = 1 + max(x.height if isinstance(x, _Adder) else 0,
+                    y.height if isinstance(y, _Adder) else 0)
+        return _Adder(x, y, lo + n - 1, n, h)
+    return build(0, n)
+
+
+def carry_in_slots(n: int) -> int:
+    """Adders (so carry-ins, each able to absorb a 2-input gate) of an ``n``-bit tree."""
+    return 0 if n <= 1 else 1 + carry_in_slots(_tree_split(n)) + carry_in_slots(
+        n - 1 - _tree_split(n))
+
+
+def _fill(node, bits: list) -> object:
+    """The tree with slot numbers replaced: gate bits (tuples) on carry-ins first."""
+    adders, slots = [], []
+    stack = [node]
+    while stack:
+        a = stack.pop()
+        if isinstance(a, _Adder):
+            adders.append(a)
+            stack += [a.x, a.y]
+        elif a is not None:
+            slots.append(a)
+    gates = [b for b in bits if isinstance(b, tuple)]
+    plain = [b for b in bits if not isinstance(b, tuple)]
+    if len(gates) > len(adders):
+        raise ValueError(f"{len(gates)} gate bits, only {len(adders)} carry-ins")
+    rest = iter(plain[len(adders) - len(gates):])
+    cins = iter(gates + plain[: len(adders) - len(gates)])
+    value = {}
+    for a in adders:
+        a.cin = next(cins)
+    for slot in slots:
+        value[slot] = next(rest)
+
+    def walk(a):
+        if isinstance(a, _Adder):
+            a.x, a.y = walk(a.x), walk(a.y)
+            return a
+        return None if a is None else value[a]
+    return walk(node)
+
+
+def _word(node) -> list[int]:
+    if node is None:
+        return []
+    if isinstance(node, _Adder):
+        assert node.out is not None
+        return node.out
+    return [node]
+
+
+def chain_popcounts(logic: LutNetwork, groups: list[list],
+                    max_positions: int = MAX_CHAIN_POSITIONS
+                    ) -> tuple[_Builder, list[CarryChain], list[list[int]]]:
+    """Append one carry-chain popcount per group to ``logic``.
+
+    A group's bits are indices of ``logic``'s outputs, or ``(truth, i, j)``: the 2-input gate
+    ``truth`` (4 bits, bit ``b << 1 | a``) of outputs ``i`` and ``j``, which a carry-in
+    bridge computes itself (at most :func:`carry_in_slots` per group). Returns the builder
+    holding ``logic`` plus the chain nodes, the chains, and per group the count's bits as
+    literals (LSB first, width ``len(group).bit_length()``).
+    """
+    bld = _Builder(logic)
+    lits = [2 * int(i) + int(c) for i, c in zip(logic.output_ids, logic.output_compl,
+                                                  strict=True)]
+
+    def lit_of(bit):
+        return (bit[0], lits[bit[1]], lits[bit[2]]) if isinstance(bit, tuple) else lits[bit]
+
+    roots, by_height = [], {}
+    for c, group in enumerate(groups):
+        bits = [lit_of(b) for b in group]
+        bits = [b for b in bits if b != 0]
+        bits.sort(key=lambda b: b != 1)  # constant ones first: they become free carry-ins
+        room = carry_in_slots(len(bits))
+        for k in [k for k, b in enumerate(bits) if isinstance(b, tuple)][room:]:
+            bits[k] = _gate_lut(bld, bits[k])  # more gates than carry-ins: a LUT each
+        root = _fill(_tree(len(bits)), bits)
+        roots.append((root, len(group)))
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, _Adder):
+                by_height.setdefault(node.height, {}).setdefault(c, []).append(node)
+                stack += [node.x, node.y]
+    chains: list[CarryChain] = []
+    for h in sorted(by_height):
+        # A static timer rides every chain from an input to its end. Chains hold whole
+        # groups (a group's adders split only when they alone exceed the cap), the same
+        # groups at every height, in the order their inputs come out: a path from one
+        # height to the next then rides about one chain, not one per height.
+        rank = {p.s_id: r for r, p in enumerate(q for c in chains for q in c.positions)}
+        run: list[_Adder] = []
+        size = 1
+        for c in sorted(by_height[h]):
+            adders = sorted(by_height[h][c], key=lambda a: max(
+                (rank.get(lit >> 1, -1) for lit in (*_word(a.x), *_word(a.y))), default=-1))
+            need = [max(len(_word(a.x)), len(_word(a.y))) + 1 for a in adders]
+            if run and size + sum(need) > max_positions:
+                chains.append(_lay_chain(bld, run))
+                run, size = [], 1
+            for adder, n in zip(adders, need, strict=True):
+                if run and size + n > max_positions:
+                    chains.append(_lay_chain(bld, run))
+                    run, size = [], 1
+                run.append(adder)
+                size += n
+        if run:
+            chains.append(_lay_chain(bld, run))
+    counts = []
+    for root, n in roots:
+        width = max(1, n.bit_length())
+        word = _word(root)[:width]
+        counts.append(word + [0] * (width - len(word)))
+    return bld, chains, counts
+
+
+def _gate_lut(bld: _Builder, gate: tuple[int, int, int]) -> int:
+    truth, a, b = gate
+    fan = sorted({lit >> 1 for lit in (a, b) if lit >> 1})
+
+    def fn(vals):
+        env = dict(zip(fan, vals, strict=True))
+        return (truth >> (_value(b, env) << 1 | _value(a, env))) & 1
+
+    return 2 * bld.add(fan, fn, 1 + max((bld.level[i] for i in fan), default=0), False)
+
+
+def _cin_lits(cin) -> list[int]:
+    return [cin[1], cin[2]] if isinstance(cin, tuple) else [cin]
+
+
+def _lay_chain(bld: _Builder, adders: list[_Adder]) -> CarryChain:
+    """Bridge, adder, bridge, adder, ..., bridge: one physical chain."""
+    level = 1 + max(bld.level[lit >> 1] for a in adders
+                    for lit in (*_word(a.x), *_word(a.y), *_cin_lits(a.cin)))
+    chain = CarryChain(level=level)
+    cin: int | None = None
+    pending: _Adder | None = None  # the adder whose carry-out the next bridge reads
+
+    def bridge(inject) -> None:
+        nonlocal cin
+        if isinstance(inject, tuple):  # a 2-input gate on A, B
+            tt = inject[0]
+            pos = _position(bld, (inject[1], inject[2], 0), _zero,
+                            lambda a, b: (tt >> (b << 1 | a)) & 1, cin, level)
+        else:
+            pos = _position(bld, (inject, 0, 0), _zero, _cin_of, cin, level)
+        chain.positions.append(pos)
+        if pending is not None and pending.out is not None:
+            width = pending.total.bit_length()
+            if len(pending.out) < width:
+                pending.out.append(2 * pos.s_id)
+        cin = pos.cout_id
+
+    for adder in adders:
+        bridge(adder.cin)
+        x, y = _word(adder.x), _word(adder.y)
+        if len(y) > len(x):
+            x, y = y, x
+        out = []
+        for i, xi in enumerate(x):
+            if i < len(y):
+                pos = _position(bld, (xi, y[i], 0), _xor2, _first, cin, level)
+            else:
+                pos = _position(bld, (xi, 0, 0), _first, _zero, cin, level)
+            chain.positions.append(pos)
+            out.append(2 * pos.s_id)
+            cin = pos.cout_id
+        adder.out = out[: adder.total.bit_length()]
+        pending = adder
+    bridge(0)
+    return chain
+
+
+def _splice(bld: _Builder, cover: LutNetwork, input_lits: list[int]) -> list[int]:
+    """Append ``cover``'s LUTs reading ``input_lits`` (literals of ``bld``); returns the
+    literals of its outputs. Complemented and constant inputs are folded into the tables."""
+    lits = [0, *input_lits]
+    for j in range(cover.num_luts):
+        s = int(cover.sizes[j])
+        src = [lits[int(f)] for f in cover.fanins[j, :s]]
+        fan = sorted({lit >> 1 for lit in src if lit >> 1})
+        tt = int(cover.truth[j])
+
+        def fn(vals, src=src, fan=fan, tt=tt):
+            env = dict(zip(fan, vals, strict=True))
+            m = sum(_value(lit, env) << i for i, lit in enumerate(src))
+            return (tt >> m) & 1
+
+        level = 1 + max((bld.level[i] for i in fan), default=0)
+        lits.append(2 * bld.add(fan, fn, level, False))
+    return [lits[int(i)] ^ int(c) for i, c in zip(cover.output_ids, cover.output_compl,
+                                                   strict=True)]
+
+
+def chained_core(logic: LutNetwork, groups: list[list], output_names: tuple[str, ...],
+                 max_positions: int = MAX_CHAIN_POSITIONS, argmax_slack: int | None = 2
+                 ) -> ChainedCore:
+    """``logic`` (outputs: the GroupSum bits) + one chained popcount per group + the
+    first-index argmax (a small AIG mapped onto LUT4): outputs ``count0.., pred`` bits."""
+    from ..aig import AIGBuilder
+    from ..frontends.arith import argmax_first
+    from ..passes.lutmap import LutMapParams, lutmap
+    from ..passes.script import run_script
+
+    bld, chains, counts = chain_popcounts(logic, groups, max_positions)
+    widths = [len(c) for c in counts]
+    b = AIGBuilder(sum(widths))
+    ins = b.inputs()
+    at = np.cumsum([0, *widths])
+    pred = argmax_first(b, [ins[at[i]:at[i + 1]] for i in range(len(widths))])
+    aig, _ = run_script(b.build(np.asarray(pred)), "cleanup,balance")
+    cover, _ = lutmap(aig, LutMapParams(k=4, depth_slack=argmax_slack))
+    pred_lits = _splice(bld, cover, [lit for c in counts for lit in c])
+    outs = [lit for c in counts for lit in c] + pred_lits
+    n = len(bld.truth)
+    fanins = np.full((n, 4), -1, dtype=np.int64)
+    for j, f in enumerate(bld.fanins):
+        fanins[j, :len(f)] = f
+    net = LutNetwork(
+        num_inputs=bld.num_inputs, fanins=fanins,
+        sizes=np.array([len(f) for f in bld.fanins], dtype=np.int64),
+        truth=np.array(bld.truth, dtype=np.uint64),
+        output_ids=np.array([lit >> 1 for lit in outs], dtype=np.int64),
+        output_compl=np.array([lit & 1 for lit in outs], dtype=bool),
+        input_names=logic.input_names, output_names=tuple(output_names))
+    return ChainedCore(net, np.array(bld.level, dtype=np.int64), chains,
+                       np.array(bld.chain, dtype=bool))
+
+
+def _two_input_cut(aig: AIG, lit: int) -> tuple[int, int, int] | None:
+    """``lit`` as a 2-input gate ``(truth, a, b)`` of two AIG literals, or None.
+
+    An AND node is a gate of its fanins; an XOR as the frontends build it
+    (``~(a & b) & ~(~a & ~b)``) is a gate of ``a`` and ``b``.
+    """
+    node, first = lit >> 1, aig.first_and
+    if node < first:
+        return None
+    f0, f1 = int(aig.fanin0[node - first]), int(aig.fanin1[node - first])
+    n0, n1 = f0 >> 1, f1 >> 1
+    leaves = [n0, n1]
+    if f0 & f1 & 1 and n0 >= first and n1 >= first:
+        a = {int(aig.fanin0[n0 - first]) >> 1, int(aig.fanin1[n0 - first]) >> 1}
+        b = {int(aig.fanin0[n1 - first]) >> 1, int(aig.fanin1[n1 - first]) >> 1}
+        if a == b and len(a) == 2:
+            leaves = sorted(a)
+    if 0 in leaves or leaves[0] == leaves[1]:
+        return None
+    truth = 0
+    for m in range(4):
+        env = {leaves[0]: m & 1, leaves[1]: m >> 1}
+        truth |= _eval(aig, lit, env) << m
+    return truth, 2 * leaves[0], 2 * leaves[1]
+
+
+def _eval(aig: AIG, lit: int, env: dict[int, int]) -> int:
+    node = lit >> 1
+    if node in env:
+        return env[node] ^ (lit & 1)
+    if node == 0 or node < aig.first_and:
+        raise ValueError("cut does not cover the cone")
+    i = node - aig.first_and
+    return (_eval(aig, int(aig.fanin0[i]), env) & _eval(aig, int(aig.fanin1[i]), env)) ^ (lit & 1)
+
+
+def plan_group_bits(aig: AIG, group_lits: np.ndarray) -> tuple[np.ndarray, list[list]]:
+    """Which GroupSum bits the carry-in bridges compute, and what the logic must output.
+
+    ``group_lits`` (classes, block) are literals of ``aig``. Per class, up to
+    :func:`carry_in_slots` bits that are 2-input gates become ``(truth, i, j)`` (bits no
+    other logic reads first: absorbing those removes their LUT), the rest stay plain.
+    Returns the literals the logic network must output and the groups for
+    :func:`chain_popcounts`, as indices into them.
+    """
+    group_lits = np.asarray(group_lits, dtype=np.int64)
+    reads = np.zeros(aig.num_nodes, dtype=np.int64)  # reads from inside the bits' cone
+    cone = np.zeros(aig.num_nodes, dtype=bool)
+    cone[group_lits.ravel() >> 1] = True
+    first = aig.first_and
+    for i in range(aig.num_ands - 1, -1, -1):
+        if cone[first + i]:
+            for f in (int(aig.fanin0[i]) >> 1, int(aig.fanin1[i]) >> 1):
+                cone[f] = True
+                reads[f] += 1
+    outs: dict[int, int] = {}
+
+    def index(lit: int) -> int:
+        return outs.setdefault(int(lit), len(outs))
+
+    groups = []
+    for row in group_lits:
+        live = [int(x) for x in row]  # constant bits stay: they set the count's width
+        room = carry_in_slots(sum(x > 1 for x in live))
+        cuts = [(reads[x >> 1], k, _two_input_cut(aig, x)) for k, x in enumerate(live)]
+        chosen = {k for _, k, c in sorted((r, k, c) for r, k, c in cuts if c is not None)[:room]}
+        group = []
+        for k, x in enumerate(live):
+            if k in chosen:
+                truth, a, b = cuts[k][2]
+                group.append((truth, index(a), index(b)))
+            else:
+                group.append(index(x))
+        groups.append(group)
+    return np.array(list(outs), dtype=np.int64), groups

@@ -1,0 +1,140 @@
+"""Carry-chain popcounts: the counts and argmax they compute (against numpy), the CCU2C
+encoding of every position (against a Python model of the cell), and the plan that lets
+carry-in bridges absorb GroupSum gates (against the AIG it came from)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gatecomp.aig import simulate
+from gatecomp.fpga.carry_popcount import (
+    carry_in_slots,
+    chained_core,
+    plan_group_bits,
+    tree_positions,
+)
+from gatecomp.frontends.dlgn import lower_dlgn
+from gatecomp.frontends.dlgn_formats import save_dlgn
+from gatecomp.frontends.dlgn_model import load_dlgn
+from gatecomp.passes.lutmap import LutMapParams, lutmap
+from gatecomp.passes.lutnet import LutNetwork
+from tests.unit.dlgn_nets import random_dlgn
+
+
+def _wires(num_inputs: int, compl: np.ndarray) -> LutNetwork:
+    """A network without LUTs whose outputs are its inputs (some inverted) and constant 0."""
+    ids = np.r_[np.arange(1, num_inputs + 1), 0]
+    return LutNetwork(num_inputs=num_inputs, fanins=np.zeros((0, 4), dtype=np.int64),
+                      sizes=np.zeros(0, dtype=np.int64), truth=np.zeros(0, dtype=np.uint64),
+                      output_ids=ids, output_compl=np.r_[compl, False])
+
+
+def _names(widths: list[int], pred: int) -> tuple[str, ...]:
+    return tuple([f"c{c}[{i}]" for c, w in enumerate(widths) for i in range(w)]
+                 + [f"pred[{i}]" for i in range(pred)])
+
+
+def _bit_values(group: list, outs: np.ndarray) -> np.ndarray:
+    """(samples, len(group)) values of a group's bits from the logic outputs."""
+    cols = []
+    for bit in group:
+        if isinstance(bit, tuple):
+            truth, i, j = bit
+            cols.append((truth >> (outs[:, j].astype(int) << 1 | outs[:, i])) & 1)
+        else:
+            cols.append(outs[:, bit])
+    return np.stack(cols, axis=1).astype(np.int64)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_counts_and_argmax_equal_numpy(seed):
+    rng = np.random.default_rng(seed)
+    m = 40
+    logic = _wires(m, rng.random(m) < 0.3)
+    sizes = rng.integers(1, 60, size=rng.integers(2, 6))
+    groups = []
+    for n in sizes:
+        group: list = [int(i) for i in rng.integers(0, m + 1, size=n)]  # m: constant 0
+        for k in range(min(carry_in_slots(int(n)), int(rng.integers(0, n)))):
+            group[k] = (int(rng.integers(0, 16)), int(rng.integers(0, m)),
+                        int(rng.integers(0, m)))
+        groups.append(group)
+    widths = [max(1, int(n).bit_length()) for n in sizes]
+    pw = max(1, (len(sizes) - 1).bit_length())
+    core = chained_core(logic, groups, _names(widths, pw), max_positions=12)
+    x = rng.random((3000, m)) < rng.random(m)  # biased bits reach the large counts too
+    outs = logic.simulate(x)
+    got = core.net.simulate(x).astype(np.int64)
+    counts = np.stack([_bit_values(g, outs).sum(axis=1) for g in groups], axis=1)
+    at = 0
+    for c, w in enumerate(widths):
+        assert np.array_equal(got[:, at:at + w] @ (1 << np.arange(w)), counts[:, c])
+        at += w
+    pred = got[:, at:] @ (1 << np.arange(pw))
+    assert np.array_equal(pred, np.argmax(counts, axis=1))  # first maximum wins, like torch
+
+
+def _ccu2c_model(core, values: np.ndarray) -> None:
+    """Every chain evaluated as CCU2C halves from their INIT and pins (D high): S and COUT
+    must be the network's values of the position's nodes."""
+    for chain in core.chains:
+        cin = np.zeros(values.shape[0], dtype=np.int64)
+        for p in chain.positions:
+            a, b, c = (values[:, pin] if pin else np.zeros_like(cin) for pin in p.pins)
+            prop = (p.init >> (8 + (c << 2 | b << 1 | a))) & 1
+            gen = (p.init >> (b << 1 | a)) & 1
+            s, cout = prop ^ cin, np.where(prop == 1, cin, gen)
+            assert np.array_equal(s, values[:, p.s_id])
+            assert np.array_equal(cout, values[:, p.cout_id])
+            cin = cout
+
+
+def _node_values(net: LutNetwork, x: np.ndarray) -> np.ndarray:
+    """(samples, ids) value of every id, by simulating each node as an output."""
+    ids = np.arange(net.first_lut + net.num_luts)
+    probe = LutNetwork(net.num_inputs, net.fanins, net.sizes, net.truth, ids,
+                       np.zeros(len(ids), dtype=bool))
+    return probe.simulate(x).astype(np.int64)
+
+
+def test_positions_are_ccu2c_halves():
+    rng = np.random.default_rng(7)
+    m = 30
+    logic = _wires(m, rng.random(m) < 0.5)
+    groups = [[int(i) for i in rng.integers(0, m, size=n)] for n in (45, 31, 7)]
+    groups[0][:5] = [(6, 1, 2), (9, 3, 3), (8, 4, 5), (1, 6, 7), (14, 0, 8)]
+    core = chained_core(logic, groups, _names([6, 5, 3], 2))
+    assert all(len(c.positions) <= 48 for c in core.chains)
+    _ccu2c_model(core, _node_values(core.net, rng.random((500, m)) < 0.5))
+
+
+def test_trees_take_fewer_positions_than_full_adders():
+    """Two LUT4 per full adder, one per bit removed: 2 * (n - width) for n bits."""
+    for n in (15, 31, 100, 300):
+        assert tree_positions(n) < 0.85 * 2 * (n - n.bit_length())
+
+
+@pytest.mark.parametrize("sizes, k, seed", [([60, 40], 4, 2), ([100, 128], 2, 3)])
+def test_plan_absorbs_gates_into_carry_ins(tmp_path, sizes, k, seed):
+    model = load_dlgn(save_dlgn(tmp_path / "n.pt", random_dlgn(sizes, in_dim=16, k=k,
+                                                               seed=seed)))
+    raw = lower_dlgn(model)
+    lits = raw.meta["_group_sum"]
+    assert (lits == 0).any() or seed == 2  # constant bits still count towards the width
+    outs, groups = plan_group_bits(raw.aig, lits)
+    gates = [sum(isinstance(b, tuple) for b in g) for g in groups]
+    assert sum(gates) > 0
+    assert all(n <= carry_in_slots(len(g)) for n, g in zip(gates, groups, strict=True))
+    x = np.random.default_rng(0).random((2000, raw.aig.num_inputs)) < 0.5
+    planned = simulate(raw.aig.with_outputs(outs, tuple(f"o{i}" for i in range(len(outs)))), x)
+    bits = simulate(raw.aig.with_outputs(lits.ravel(), tuple(f"b{i}" for i in
+                                                              range(lits.size))), x)
+    bits = bits.reshape(len(x), *lits.shape).astype(np.int64)
+    for c, group in enumerate(groups):
+        assert np.array_equal(_bit_values(group, planned.astype(np.int64)), bits[:, c])
+    # and the whole core computes the lowered net
+    logic, _ = lutmap(raw.aig.with_outputs(outs, tuple(f"o{i}" for i in range(len(outs)))),
+                      LutMapParams(k=4))
+    core = chained_core(logic, groups, raw.aig.output_names)
+    assert np.array_equal(core.net.simulate(x), simulate(raw.aig, x))
