@@ -7,7 +7,9 @@ with exactly the same Yosys + nextpnr commands (:func:`gatecomp.fpga.project.flo
 * ``gatecomp``: ``gatecomp compile MODEL --device D --luts-per-stage N`` (registers on the
   boundaries of gatecomp's 4-LUT cover; ``--levels-per-stage L`` cuts by AIG level instead)
   then ``gatecomp build``; with ``--lut-cells`` also ``gatecomp-cells``, the same compile with
-  ``--lut-cells`` (the cover handed to Yosys as device LUT cells);
+  ``--lut-cells`` (the cover handed to Yosys as device LUT cells; on ECP5 with the GroupSum
+  popcounts on CCU2C carry chains), and on ECP5 ``gatecomp-cells-luts`` (``--no-carry-chains``:
+  every popcount in 4-LUTs);
 * ``naive``: one ``assign`` per trained gate (all of them, wires and constants included, written
   from the gate's difflogic ID), a behavioural popcount per class (``g[..] + g[..] + ...``) and a
   behavioural argmax (first index wins ties), registers on the input and the outputs only;
@@ -335,6 +337,11 @@ def main(argv: list[str] | None = None) -> None:
             cells_dir = work / "gatecomp-cells"
             compile_gatecomp(model_path, cells_dir, args.device, [*stage_opt, "--lut-cells"])
             builds.append(("gatecomp-cells", cells_dir))
+            if args.device.startswith("ecp5"):
+                plain_dir = work / "gatecomp-cells-luts"
+                compile_gatecomp(model_path, plain_dir, args.device,
+                                 [*stage_opt, "--lut-cells", "--no-carry-chains"])
+                builds.append(("gatecomp-cells-luts", plain_dir))
 
         variants = [("naive", False)] + ([] if args.no_piped else [("naive-piped", True)])
         for name, piped in variants:

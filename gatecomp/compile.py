@@ -270,25 +270,36 @@ def _chained_core(raw: LogicNet, script: str, aig, sidecar: dict, bits: np.ndarr
     """The ECP5 core with its GroupSum popcounts on carry chains, checked by simulation
     against the optimized AIG (random and test vectors) and fitted to the RTL's latency;
     ``(None, figures)`` when it does not fit or is not smaller (the plain cover is written)."""
-    from .fpga.carry_popcount import chained_core, plan_group_bits
+    from .fpga.carry_popcount import (
+        CHAIN_STEP,
+        LEVEL_SCALE,
+        LUT_STEP,
+        chained_core,
+        plan_group_bits,
+    )
     from .passes.lutmap import LutMapParams, lutmap
 
     outs, groups = plan_group_bits(raw.aig, raw.meta["_group_sum"])
     logic_aig, _ = run_script(raw.aig.with_outputs(outs, tuple(f"g{i}" for i in
                                                                 range(len(outs)))), script)
     logic, _ = lutmap(logic_aig, LutMapParams(k=FPGA_LUT_SIZE))
-    budget = max(1, int(sidecar["latency"])) * per
-    for slack in (2, 0):  # the argmax mapped for area if the stages have room, else for depth
-        core = chained_core(logic, groups, aig.output_names, argmax_slack=slack)
-        depth = int(core.levels[core.net.output_ids].max())
-        if depth <= budget:
+    budget = max(1, int(sidecar["latency"])) * per * LEVEL_SCALE
+    # a chain counts 1.5 LUT levels (CHAIN_STEP) and the argmax is mapped for area when the
+    # stages have room; otherwise a chain counts 1 (slower clock) and the argmax is mapped
+    # for depth
+    for step, slack in ((CHAIN_STEP, 2), (CHAIN_STEP, 0), (LUT_STEP, 2), (LUT_STEP, 0)):
+        core = chained_core(logic, groups, aig.output_names, argmax_slack=slack,
+                            chain_step=step)
+        needed = int(core.levels[core.net.output_ids].max())
+        if needed <= budget:
             break
     figures = {"positions": sum(len(c.positions) for c in core.chains),
                "ccu2c": sum(-(-len(c.positions) // 2) for c in core.chains),
                "chains": len(core.chains), "logic_luts": logic.num_luts,
-               "lut_area": core.lut_area, "levels": depth}
-    if depth > budget:
-        figures["summary"] = (f"not used: {depth} levels do not fit the RTL's "
+               "lut_area": core.lut_area, "levels": needed / LEVEL_SCALE,
+               "chain_levels": step / LEVEL_SCALE, "used": False}
+    if needed > budget:
+        figures["summary"] = (f"not used: {needed / LEVEL_SCALE} levels do not fit the RTL's "
                               f"{sidecar['latency']} stages")
         return None, figures
     if core.lut_area >= plain_luts:
@@ -299,9 +310,10 @@ def _chained_core(raw: LogicNet, script: str, aig, sidecar: dict, bits: np.ndarr
     if not equiv.equal:
         raise GatecompError("internal error: the carry-chain core differs from the optimized "
                             f"IR on output {aig.output_names[equiv.first_output]}")
+    figures["used"] = True
     figures["summary"] = (f"{figures['ccu2c']} CCU2C in {len(core.chains)} chains + "
                           f"{core.lut_area - 2 * figures['ccu2c']} LUT4 = {core.lut_area} "
-                          f"LUT area, {depth} levels")
+                          f"LUT area, {needed / LEVEL_SCALE} levels")
     return core, figures
 
 

@@ -26,6 +26,13 @@ import numpy as np
 from ..aig import AIG
 from ..passes.lutnet import LutNetwork
 
+#: staging levels are counted in half LUT levels: a LUT adds 2, a chain 3. A chain's own
+#: delay is about a LUT's, but the route into the next chain costs another, and a static timer
+#: rides each chain to its end: with 3 LUT levels per stage, at most two chain heights share
+#: a stage (measured on the digits DLGN, ECP5: 109 MHz with one level per chain, see README)
+LUT_STEP, CHAIN_STEP = 2, 3
+LEVEL_SCALE = 2
+
 #: positions per physical chain: bridges cut the carry logically, but a static timer follows
 #: CIN -> COUT through the whole chain, so chains are kept short (43 ps per CCU2C)
 MAX_CHAIN_POSITIONS = 56
@@ -50,7 +57,7 @@ class CarryPosition:
 
 @dataclass
 class CarryChain:
-    """Positions sharing one carry chain (first CIN low); ``level`` is its LUT level."""
+    """Positions sharing one carry chain (first CIN low); ``level`` its staging level."""
 
     positions: list[CarryPosition] = field(default_factory=list)
     level: int = 0
@@ -61,7 +68,7 @@ class ChainedCore:
     """A core whose popcounts are carry chains.
 
     ``net`` has every LUT and every chain position as nodes; ``levels`` is the staging level
-    of every id (a chain counts as one LUT level: its carries ripple in dedicated logic);
+    of every id in units of ``1 / LEVEL_SCALE`` LUT levels (see ``CHAIN_STEP``);
     ``chains`` lists the chains; ``chain_nodes`` marks the ids that are chain positions.
     """
 
@@ -119,7 +126,7 @@ class _Builder:
         self.fanins = [list(map(int, f[:s])) for f, s in zip(base.fanins, base.sizes,
                                                               strict=True)]
         self.truth = [int(t) for t in base.truth]
-        self.level = list(map(int, base.levels()))
+        self.level = [LUT_STEP * int(v) for v in base.levels()]
         self.chain = [False] * len(self.level)
 
     def next_id(self) -> int:
@@ -207,34 +214,49 @@ def _tree(n: int) -> object:
     return build(0, n)
 
 
-def carry_in_slots(n: int) -> int:
-    """Adders (so carry-ins, each able to absorb a 2-input gate) of an ``n``-bit tree."""
-    return 0 if n <= 1 else 1 + carry_in_slots(_tree_split(n)) + carry_in_slots(
-        n - 1 - _tree_split(n))
-
-
-def _fill(node, bits: list) -> object:
-    """The tree with slot numbers replaced: gate bits (tuples) on carry-ins first."""
-    adders, slots = [], []
+def _slots(node) -> tuple[list[_Adder], list[_Adder], list[int]]:
+    """A tree's adders, its leaf adders (operand ``x`` a single bit, ``y`` at most one) and
+    its operand slots, depth first."""
+    adders, leaves, slots = [], [], []
     stack = [node]
     while stack:
         a = stack.pop()
         if isinstance(a, _Adder):
             adders.append(a)
+            if not isinstance(a.x, _Adder) and not isinstance(a.y, _Adder):
+                leaves.append(a)
             stack += [a.x, a.y]
         elif a is not None:
             slots.append(a)
+    return adders, leaves, slots
+
+
+def gate_slots(n: int) -> int:
+    """Bits of an ``n``-bit tree that can be 2-input gates: every carry-in (its bridge
+    computes ``G(A, B)``) and every leaf adder's ``x`` (``P = f(A, B) ^ C``, ``G = f(A, B)``)."""
+    adders, leaves, _ = _slots(_tree(n))
+    return len(adders) + len(leaves)
+
+
+def _fill(node, bits: list) -> object:
+    """The tree with slot numbers replaced by bits: gate bits (tuples) on the carry-ins, then
+    on the leaf adders' ``x``; constant ones on carry-ins (free); the rest in order."""
+    adders, leaves, slots = _slots(node)
     gates = [b for b in bits if isinstance(b, tuple)]
     plain = [b for b in bits if not isinstance(b, tuple)]
-    if len(gates) > len(adders):
-        raise ValueError(f"{len(gates)} gate bits, only {len(adders)} carry-ins")
-    rest = iter(plain[len(adders) - len(gates):])
-    cins = iter(gates + plain[: len(adders) - len(gates)])
+    if len(gates) > len(adders) + len(leaves):
+        raise ValueError(f"{len(gates)} gate bits, only {len(adders) + len(leaves)} slots")
+    gates.reverse()
+    plain.reverse()  # popped from the end: constant ones (sorted first) go first
     value = {}
     for a in adders:
-        a.cin = next(cins)
+        a.cin = gates.pop() if gates else plain.pop()
+    for a in leaves:
+        if gates:
+            value[a.x] = gates.pop()
     for slot in slots:
-        value[slot] = next(rest)
+        if slot not in value:
+            value[slot] = plain.pop()
 
     def walk(a):
         if isinstance(a, _Adder):
@@ -242,6 +264,11 @@ def _fill(node, bits: list) -> object:
             return a
         return None if a is None else value[a]
     return walk(node)
+
+
+def _lits(bit) -> list[int]:
+    """The literals a bit reads: its own, or a gate's two inputs."""
+    return [bit[1], bit[2]] if isinstance(bit, tuple) else [bit]
 
 
 def _word(node) -> list[int]:
@@ -254,15 +281,16 @@ def _word(node) -> list[int]:
 
 
 def chain_popcounts(logic: LutNetwork, groups: list[list],
-                    max_positions: int = MAX_CHAIN_POSITIONS
+                    max_positions: int = MAX_CHAIN_POSITIONS, merge_groups: bool = False,
+                    chain_step: int = CHAIN_STEP
                     ) -> tuple[_Builder, list[CarryChain], list[list[int]]]:
     """Append one carry-chain popcount per group to ``logic``.
 
     A group's bits are indices of ``logic``'s outputs, or ``(truth, i, j)``: the 2-input gate
     ``truth`` (4 bits, bit ``b << 1 | a``) of outputs ``i`` and ``j``, which a carry-in
-    bridge computes itself (at most :func:`carry_in_slots` per group). Returns the builder
-    holding ``logic`` plus the chain nodes, the chains, and per group the count's bits as
-    literals (LSB first, width ``len(group).bit_length()``).
+    bridge or a leaf adder computes itself (beyond :func:`gate_slots` per group, a LUT
+    does). Returns the builder holding ``logic`` plus the chain nodes, the chains, and per
+    group the count's bits as literals (LSB first, width ``len(group).bit_length()``).
     """
     bld = _Builder(logic)
     lits = [2 * int(i) + int(c) for i, c in zip(logic.output_ids, logic.output_compl,
@@ -276,9 +304,9 @@ def chain_popcounts(logic: LutNetwork, groups: list[list],
         bits = [lit_of(b) for b in group]
         bits = [b for b in bits if b != 0]
         bits.sort(key=lambda b: b != 1)  # constant ones first: they become free carry-ins
-        room = carry_in_slots(len(bits))
+        room = gate_slots(len(bits))
         for k in [k for k, b in enumerate(bits) if isinstance(b, tuple)][room:]:
-            bits[k] = _gate_lut(bld, bits[k])  # more gates than carry-ins: a LUT each
+            bits[k] = _gate_lut(bld, bits[k])  # more gates than slots: a LUT each
         root = _fill(_tree(len(bits)), bits)
         roots.append((root, len(group)))
         stack = [root]
@@ -298,19 +326,20 @@ def chain_popcounts(logic: LutNetwork, groups: list[list],
         size = 1
         for c in sorted(by_height[h]):
             adders = sorted(by_height[h][c], key=lambda a: max(
-                (rank.get(lit >> 1, -1) for lit in (*_word(a.x), *_word(a.y))), default=-1))
+                (rank.get(lit >> 1, -1) for b in (*_word(a.x), *_word(a.y)) for lit in _lits(b)),
+                default=-1))
             need = [max(len(_word(a.x)), len(_word(a.y))) + 1 for a in adders]
-            if run and size + sum(need) > max_positions:
-                chains.append(_lay_chain(bld, run))
+            if run and (size + sum(need) > max_positions or not merge_groups):
+                chains.append(_lay_chain(bld, run, chain_step))
                 run, size = [], 1
             for adder, n in zip(adders, need, strict=True):
                 if run and size + n > max_positions:
-                    chains.append(_lay_chain(bld, run))
+                    chains.append(_lay_chain(bld, run, chain_step))
                     run, size = [], 1
                 run.append(adder)
                 size += n
         if run:
-            chains.append(_lay_chain(bld, run))
+            chains.append(_lay_chain(bld, run, chain_step))
     counts = []
     for root, n in roots:
         width = max(1, n.bit_length())
@@ -327,17 +356,13 @@ def _gate_lut(bld: _Builder, gate: tuple[int, int, int]) -> int:
         env = dict(zip(fan, vals, strict=True))
         return (truth >> (_value(b, env) << 1 | _value(a, env))) & 1
 
-    return 2 * bld.add(fan, fn, 1 + max((bld.level[i] for i in fan), default=0), False)
+    return 2 * bld.add(fan, fn, LUT_STEP + max((bld.level[i] for i in fan), default=0), False)
 
 
-def _cin_lits(cin) -> list[int]:
-    return [cin[1], cin[2]] if isinstance(cin, tuple) else [cin]
-
-
-def _lay_chain(bld: _Builder, adders: list[_Adder]) -> CarryChain:
+def _lay_chain(bld: _Builder, adders: list[_Adder], chain_step: int) -> CarryChain:
     """Bridge, adder, bridge, adder, ..., bridge: one physical chain."""
-    level = 1 + max(bld.level[lit >> 1] for a in adders
-                    for lit in (*_word(a.x), *_word(a.y), *_cin_lits(a.cin)))
+    level = chain_step + max(bld.level[lit >> 1] for a in adders
+                    for b in (*_word(a.x), *_word(a.y), a.cin) for lit in _lits(b))
     chain = CarryChain(level=level)
     cin: int | None = None
     pending: _Adder | None = None  # the adder whose carry-out the next bridge reads
@@ -364,7 +389,16 @@ def _lay_chain(bld: _Builder, adders: list[_Adder]) -> CarryChain:
             x, y = y, x
         out = []
         for i, xi in enumerate(x):
-            if i < len(y):
+            if isinstance(xi, tuple):  # a leaf's gate: P = f(A, B) ^ C, G = f(A, B)
+                tt = xi[0]
+
+                def gate(a, b, tt=tt):
+                    return (tt >> (b << 1 | a)) & 1
+
+                yi = y[0] if y else 0
+                pos = _position(bld, (xi[1], xi[2], yi), lambda a, b, c, g=gate: g(a, b) ^ c,
+                                gate, cin, level)
+            elif i < len(y):
                 pos = _position(bld, (xi, y[i], 0), _xor2, _first, cin, level)
             else:
                 pos = _position(bld, (xi, 0, 0), _first, _zero, cin, level)
@@ -392,15 +426,15 @@ def _splice(bld: _Builder, cover: LutNetwork, input_lits: list[int]) -> list[int
             m = sum(_value(lit, env) << i for i, lit in enumerate(src))
             return (tt >> m) & 1
 
-        level = 1 + max((bld.level[i] for i in fan), default=0)
+        level = LUT_STEP + max((bld.level[i] for i in fan), default=0)
         lits.append(2 * bld.add(fan, fn, level, False))
     return [lits[int(i)] ^ int(c) for i, c in zip(cover.output_ids, cover.output_compl,
                                                    strict=True)]
 
 
 def chained_core(logic: LutNetwork, groups: list[list], output_names: tuple[str, ...],
-                 max_positions: int = MAX_CHAIN_POSITIONS, argmax_slack: int | None = 2
-                 ) -> ChainedCore:
+                 max_positions: int = MAX_CHAIN_POSITIONS, argmax_slack: int | None = 2,
+                 merge_groups: bool = False, chain_step: int = CHAIN_STEP) -> ChainedCore:
     """``logic`` (outputs: the GroupSum bits) + one chained popcount per group + the
     first-index argmax (a small AIG mapped onto LUT4): outputs ``count0.., pred`` bits."""
     from ..aig import AIGBuilder
@@ -408,7 +442,8 @@ def chained_core(logic: LutNetwork, groups: list[list], output_names: tuple[str,
     from ..passes.lutmap import LutMapParams, lutmap
     from ..passes.script import run_script
 
-    bld, chains, counts = chain_popcounts(logic, groups, max_positions)
+    bld, chains, counts = chain_popcounts(logic, groups, max_positions, merge_groups,
+                                          chain_step)
     widths = [len(c) for c in counts]
     b = AIGBuilder(sum(widths))
     ins = b.inputs()
@@ -473,7 +508,7 @@ def plan_group_bits(aig: AIG, group_lits: np.ndarray) -> tuple[np.ndarray, list[
     """Which GroupSum bits the carry-in bridges compute, and what the logic must output.
 
     ``group_lits`` (classes, block) are literals of ``aig``. Per class, up to
-    :func:`carry_in_slots` bits that are 2-input gates become ``(truth, i, j)`` (bits no
+    :func:`gate_slots` bits that are 2-input gates become ``(truth, i, j)`` (bits no
     other logic reads first: absorbing those removes their LUT), the rest stay plain.
     Returns the literals the logic network must output and the groups for
     :func:`chain_popcounts`, as indices into them.
@@ -496,7 +531,7 @@ def plan_group_bits(aig: AIG, group_lits: np.ndarray) -> tuple[np.ndarray, list[
     groups = []
     for row in group_lits:
         live = [int(x) for x in row]  # constant bits stay: they set the count's width
-        room = carry_in_slots(sum(x > 1 for x in live))
+        room = gate_slots(sum(x > 1 for x in live))
         cuts = [(reads[x >> 1], k, _two_input_cut(aig, x)) for k, x in enumerate(live)]
         chosen = {k for _, k, c in sorted((r, k, c) for r, k, c in cuts if c is not None)[:room]}
         group = []

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..passes.lutnet import LutNetwork
-from .carry_popcount import ChainedCore
+from .carry_popcount import LEVEL_SCALE, ChainedCore
 
 #: family -> (cell, INIT parameter, input pins, output pin)
 LUT_CELLS = {"ecp5": ("LUT4", "INIT", ("A", "B", "C", "D"), "Z"),
@@ -52,7 +52,9 @@ def lut_cells_verilog(cover: LutNetwork, levels_per_stage: int, module: str, sid
     cell, init, pins, out_pin = LUT_CELLS[family]
     latency, per = int(sidecar["latency"]), levels_per_stage
     first, n_in = cover.first_lut, cover.num_inputs
-    level = cover.levels() if core is None else core.levels
+    level = cover.levels()
+    if core is not None:
+        level, per = core.levels, per * LEVEL_SCALE
     avail = np.ones(first + cover.num_luts, dtype=np.int64)  # stage a signal is made in
     avail[first:] = np.maximum(1, -(-level[first:] // per))
     avail[0] = latency + 1  # the constant is never registered

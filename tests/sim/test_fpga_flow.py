@@ -172,7 +172,7 @@ def test_ecp5_carry_chain_popcounts_bitstream_and_netlist(tmp_path, wide_net):
     """GroupSum popcounts as CCU2C adder trees: through Yosys (which keeps the cells),
     nextpnr and ecppack, and the synthesized netlist and the cell core against PyTorch."""
     out, rep = _flow(tmp_path, wide_net, "--device", "ecp5-25k", "bit",
-                     pipeline=("--luts-per-stage", "1", "--lut-cells"))
+                     pipeline=("--lut-cells",))
     compiled = json.loads((out / "report.json").read_text())
     chains = compiled["carry_chains"]
     assert chains["ccu2c"] > 0 and chains["lut_area"] < compiled["lut_alignment"]["luts"]

@@ -9,8 +9,8 @@ import pytest
 
 from gatecomp.aig import simulate
 from gatecomp.fpga.carry_popcount import (
-    carry_in_slots,
     chained_core,
+    gate_slots,
     plan_group_bits,
     tree_positions,
 )
@@ -56,7 +56,7 @@ def test_counts_and_argmax_equal_numpy(seed):
     groups = []
     for n in sizes:
         group: list = [int(i) for i in rng.integers(0, m + 1, size=n)]  # m: constant 0
-        for k in range(min(carry_in_slots(int(n)), int(rng.integers(0, n)))):
+        for k in range(int(rng.integers(0, n))):  # beyond gate_slots: LUTs
             group[k] = (int(rng.integers(0, 16)), int(rng.integers(0, m)),
                         int(rng.integers(0, m)))
         groups.append(group)
@@ -116,7 +116,7 @@ def test_trees_take_fewer_positions_than_full_adders():
 
 
 @pytest.mark.parametrize("sizes, k, seed", [([60, 40], 4, 2), ([100, 128], 2, 3)])
-def test_plan_absorbs_gates_into_carry_ins(tmp_path, sizes, k, seed):
+def test_plan_absorbs_gates_into_the_chains(tmp_path, sizes, k, seed):
     model = load_dlgn(save_dlgn(tmp_path / "n.pt", random_dlgn(sizes, in_dim=16, k=k,
                                                                seed=seed)))
     raw = lower_dlgn(model)
@@ -125,7 +125,7 @@ def test_plan_absorbs_gates_into_carry_ins(tmp_path, sizes, k, seed):
     outs, groups = plan_group_bits(raw.aig, lits)
     gates = [sum(isinstance(b, tuple) for b in g) for g in groups]
     assert sum(gates) > 0
-    assert all(n <= carry_in_slots(len(g)) for n, g in zip(gates, groups, strict=True))
+    assert all(n <= gate_slots(len(g)) for n, g in zip(gates, groups, strict=True))
     x = np.random.default_rng(0).random((2000, raw.aig.num_inputs)) < 0.5
     planned = simulate(raw.aig.with_outputs(outs, tuple(f"o{i}" for i in range(len(outs)))), x)
     bits = simulate(raw.aig.with_outputs(lits.ravel(), tuple(f"b{i}" for i in
@@ -138,3 +138,20 @@ def test_plan_absorbs_gates_into_carry_ins(tmp_path, sizes, k, seed):
                       LutMapParams(k=4))
     core = chained_core(logic, groups, raw.aig.output_names)
     assert np.array_equal(core.net.simulate(x), simulate(raw.aig, x))
+
+
+def test_compile_keeps_the_lut_cover_when_chains_do_not_pay(tmp_path):
+    """Three classes of 30 bits: the chained core is larger than the 4-LUT cover, so the
+    board core stays LUT4 cells and the report says why; --no-carry-chains skips the try."""
+    from gatecomp.compile import CompileOptions, compile_model
+
+    ckpt = save_dlgn(tmp_path / "n.pt", random_dlgn([120, 90], in_dim=24, k=3, seed=3))
+    res = compile_model(ckpt, tmp_path / "a", CompileOptions(device="ecp5-25k", lut_cells=True))
+    chains = res.report["carry_chains"]
+    assert not chains["used"] and chains["summary"].startswith("not used")
+    assert chains["lut_area"] >= res.report["lut_alignment"]["luts"]
+    cells = (tmp_path / "a" / "board" / "a_luts.v").read_text()
+    assert "CCU2C" not in cells and "LUT4 #(" in cells
+    res = compile_model(ckpt, tmp_path / "b", CompileOptions(device="ecp5-25k", lut_cells=True,
+                                                             carry_chains=False))
+    assert "carry_chains" not in res.report
