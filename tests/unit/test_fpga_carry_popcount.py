@@ -124,7 +124,7 @@ def test_plan_absorbs_gates_into_the_chains(tmp_path, sizes, k, seed):
     assert (lits == 0).any() or seed == 2  # constant bits still count towards the width
     outs, groups = plan_group_bits(raw.aig, lits)
     gates = [sum(isinstance(b, tuple) for b in g) for g in groups]
-    assert sum(gates) > 0
+    assert sum(gates) > 0 and [len(g) for g in groups] == [lits.shape[1]] * lits.shape[0]
     assert all(n <= gate_slots(len(g)) for n, g in zip(gates, groups, strict=True))
     x = np.random.default_rng(0).random((2000, raw.aig.num_inputs)) < 0.5
     planned = simulate(raw.aig.with_outputs(outs, tuple(f"o{i}" for i in range(len(outs)))), x)
