@@ -268,8 +268,10 @@ def _lut_cells(alignment, name: str, sidecar: dict, family: str, net: LogicNet,
 def _chained_core(raw: LogicNet, script: str, aig, sidecar: dict, bits: np.ndarray,
                   expected: dict[str, np.ndarray], per: int, plain_luts: int):
     """The ECP5 core with its GroupSum popcounts on carry chains, checked by simulation
-    against the optimized AIG (random and test vectors) and fitted to the RTL's latency;
+    against the optimized AIG (random and test vectors) and its tail on its own inputs across
+    every count (:mod:`.fpga.carry_check`), fitted to the RTL's latency;
     ``(None, figures)`` when it does not fit or is not smaller (the plain cover is written)."""
+    from .fpga.carry_check import check_tail
     from .fpga.carry_popcount import (
         CHAIN_STEP,
         LEVEL_SCALE,
@@ -310,6 +312,10 @@ def _chained_core(raw: LogicNet, script: str, aig, sidecar: dict, bits: np.ndarr
     if not equiv.equal:
         raise GatecompError("internal error: the carry-chain core differs from the optimized "
                             f"IR on output {aig.output_names[equiv.first_output]}")
+    bad = check_tail(groups, len(outs), aig.output_names, argmax_slack=slack, chain_step=step)
+    if bad is not None:
+        raise GatecompError("internal error: the carry-chain popcounts differ from the "
+                            f"reference popcounts on output {aig.output_names[bad]}")
     figures["used"] = True
     figures["summary"] = (f"{figures['ccu2c']} CCU2C in {len(core.chains)} chains + "
                           f"{core.lut_area - 2 * figures['ccu2c']} LUT4 = {core.lut_area} "

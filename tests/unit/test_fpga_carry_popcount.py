@@ -155,3 +155,15 @@ def test_compile_keeps_the_lut_cover_when_chains_do_not_pay(tmp_path):
     res = compile_model(ckpt, tmp_path / "b", CompileOptions(device="ecp5-25k", lut_cells=True,
                                                              carry_chains=False))
     assert "carry_chains" not in res.report
+
+
+def test_tail_check_sees_every_count_and_catches_a_lost_carry(monkeypatch):
+    from gatecomp.fpga import carry_popcount
+    from gatecomp.fpga.carry_check import check_tail
+
+    groups = [list(range(0, 60)), [(6, 60, 61), *range(61, 100)], list(range(100, 103))]
+    names = _names([6, 6, 2], 2)
+    assert check_tail(groups, 103, names) is None
+    # adders that never generate a carry: wrong as soon as two 1s meet
+    monkeypatch.setattr(carry_popcount, "_first", lambda a, _b, _c=0: 0)
+    assert check_tail(groups, 103, names) is not None
