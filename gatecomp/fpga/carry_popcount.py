@@ -9,11 +9,15 @@ high, so ``P`` is the upper half of ``INIT`` and ``G`` its low nibble). An adder
 adder's carry-in (``COUT = G``), so adders are chained back to back at ``w + 1`` positions
 each. A tree of such adders, every node taking one raw bit as its carry-in (the split is
 chosen by dynamic programming), sums 100 bits in about 147 positions instead of 190 LUTs.
+A bridge's ``G`` can be any 2-input gate, and so can a leaf adder's ``x`` (``P = x ^ y``,
+``G = x`` reads only A and B): the class's last-layer gates placed there need no LUT.
 
 Every position is also written into the returned :class:`LutNetwork` as two ordinary nodes
-(``S`` and ``COUT``, 4-input functions of ``A``, ``B``, ``C`` and ``CIN``), so the whole
-core can be simulated and proved equal to the optimized AIG with the tools that check any
-cover; :class:`CarryChain` keeps what the cell writer needs to emit ``CCU2C`` instances.
+(``S`` and ``COUT``, functions of ``A``, ``B``, ``C`` and ``CIN``), so the whole core can be
+simulated with the tools that check any cover; :class:`CarryChain` keeps what the cell writer
+(:mod:`.lut_cells`) needs to emit ``CCU2C`` instances. Chains hold one class's adders of one
+tree height, in the order their inputs come out of the chains below, because a static timer
+rides every chain from an input to its end (bridges cut the carry logically, not for it).
 """
 
 from __future__ import annotations

@@ -19,6 +19,9 @@ is ``n<id>`` with ``id = num_inputs + 1 + j``; an ``s``-input LUT has its fanins
 cell's top ``s`` inputs (``D`` / ``I3`` last) and the others tied to 0, as Yosys connects its
 own LUTs, and ``INIT`` is the cover's truth table spread over the unused inputs (complemented
 for a LUT that only inverted outputs read).
+On ECP5 the GroupSum popcounts may instead be carry chains (:mod:`.carry_popcount`): the
+core's network then has ``CCU2C`` halves among its nodes, written two per cell, and is staged
+by the core's own levels.
 The synthesized netlist is what ``gatecomp verify --netlist`` checks against PyTorch.
 """
 
