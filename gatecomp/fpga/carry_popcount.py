@@ -38,7 +38,8 @@ LUT_STEP, CHAIN_STEP = 2, 3
 LEVEL_SCALE = 2
 
 #: positions per physical chain: bridges cut the carry logically, but a static timer follows
-#: CIN -> COUT through the whole chain, so chains are kept short (43 ps per CCU2C)
+#: CIN -> COUT through the whole chain (70 ps per CCU2C in nextpnr's ECP5 model); at 56 one
+#: class's leaf adders for a 100-bit count share one chain
 MAX_CHAIN_POSITIONS = 56
 
 
@@ -94,13 +95,13 @@ def _tree_cost(n: int) -> int:
     if n <= 1:
         return 0
     return min(_tree_cost(n1) + _tree_cost(n - 1 - n1) + max(n1, n - 1 - n1).bit_length() + 1
-               for n1 in range((n - 1 + 1) // 2, n))
+               for n1 in range(n // 2, n))
 
 
 @cache
 def _tree_split(n: int) -> int:
     """The size of the larger subtree in :func:`_tree_cost`'s best split of ``n`` bits."""
-    return min(range((n - 1 + 1) // 2, n),
+    return min(range(n // 2, n),
                key=lambda n1: (_tree_cost(n1) + _tree_cost(n - 1 - n1)
                                + max(n1, n - 1 - n1).bit_length() + 1, -n1))
 
