@@ -203,7 +203,10 @@ def _verify_uart(build_dir: Path, sim: str, vectors, backpressure: bool, netlist
 @click.argument("build_dir", type=click.Path(path_type=Path))
 @click.option("--freq", type=click.FloatRange(min=0, min_open=True), metavar="MHZ",
               help="Required clock in MHz (default: the board clock; none for --device).")
-def build_cmd(build_dir: Path, freq) -> None:
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), metavar="MIN",
+              help="Stop the flow after MIN minutes with a message (default: no limit; "
+                   "nextpnr may try to route an unroutable design for hours).")
+def build_cmd(build_dir: Path, freq, time_limit) -> None:
     """Synthesize, place, route and pack BUILD_DIR/board (Yosys, nextpnr, icepack/ecppack).
 
     The core synthesized is rtl/NAME.v, or board/NAME_luts.v (gatecomp's LUT cover as device
@@ -215,11 +218,12 @@ def build_cmd(build_dir: Path, freq) -> None:
             board/report.json       LUTs, FFs, carry, RAM, utilisation, Fmax, levels,
                                     latency, throughput
     Needs a build compiled with --board or --device. Exit status 1 if the design does not
-    fit or misses the required clock, with a message saying by how much.
+    fit, misses the required clock (with a message saying by how much) or runs past
+    --time-limit.
     """
     from .fpga.flow import build
 
-    result = build(build_dir, freq_mhz=freq, progress=_progress)
+    result = build(build_dir, freq_mhz=freq, progress=_progress, time_limit_min=time_limit)
     click.echo(f"bitstream {result.bitstream}; report {result.board_dir / 'report.json'}")
 
 

@@ -75,7 +75,7 @@ def load_project(build_dir: Path) -> tuple[dict, dict, Target]:
 
 
 def build(build_dir: Path, freq_mhz: float | None = None,
-          progress: Progress | None = None) -> BuildResult:
+          progress: Progress | None = None, time_limit_min: float | None = None) -> BuildResult:
     """Synthesise, place, route and pack ``build_dir/board``; write ``board/report.json``.
 
     Parameters
@@ -87,6 +87,9 @@ def build(build_dir: Path, freq_mhz: float | None = None,
         target (nextpnr then aims at 48 MHz on iCE40, 100 MHz on ECP5).
     progress
         Called with one line per step.
+    time_limit_min
+        Minutes the whole flow may take; a step still running then is stopped and reported
+        (nextpnr can route an unroutable design for hours).
 
     Raises
     ------
@@ -108,12 +111,17 @@ def build(build_dir: Path, freq_mhz: float | None = None,
         (board / name).unlink(missing_ok=True)
     seconds: dict[str, float] = {}
     commands = []
+    deadline = None if time_limit_min is None else time.perf_counter() + 60 * time_limit_min
     for i, step in enumerate(steps, 1):
         say(f"[{i}/{len(steps)}] {step.name} ...")
         argv = [tools[step.tool], *step.args]
         commands.append(" ".join([Path(argv[0]).name, *step.args]))
         start = time.perf_counter()
-        proc = subprocess.run(argv, cwd=board, capture_output=True, text=True)
+        left = None if deadline is None else max(0.0, deadline - start)
+        try:
+            proc = subprocess.run(argv, cwd=board, capture_output=True, text=True, timeout=left)
+        except subprocess.TimeoutExpired:
+            _too_long(step, board, record, time_limit_min)
         seconds[step.tool] = round(time.perf_counter() - start, 2)
         if proc.returncode != 0:
             _fail(module, target, board, step, proc)
@@ -135,6 +143,21 @@ def build(build_dir: Path, freq_mhz: float | None = None,
             raise GatecompError(msg + f" (report: {board / REPORT_FILE})")
     return BuildResult(board, board / bitstream_name(module, target),
                        board / record["netlist"], report)
+
+
+def _too_long(step, board: Path, record: dict, limit_min: float) -> None:
+    """The one-line error for a step stopped at the time limit, with its last log line."""
+    log_path = board / step.log if step.log else None
+    lines = (log_path.read_text(errors="replace").strip().splitlines()
+             if log_path and log_path.is_file() else [])
+    last = f"; last log line: {lines[-1].removeprefix('Info:').strip()}" if lines else ""
+    hint = "give it more with --time-limit"
+    if step.tool.startswith("nextpnr") and record.get("core") == core_source(record["module"],
+                                                                                True):
+        hint = ("a --lut-cells core of a big net may not route: compile without --lut-cells, "
+                "or give it more with --time-limit")
+    raise GatecompError(f"{step.name} did not finish within {limit_min:g} min ({hint})"
+                        f"{last}")
 
 
 def _fail(module: str, target: Target, board: Path, step, proc) -> None:

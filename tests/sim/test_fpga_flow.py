@@ -161,6 +161,15 @@ def test_cli_errors_without_tools_work(tmp_path, small_net):
     assert res.exit_code == 1 and "has no board/" in res.output
 
 
+def test_build_time_limit_stops_the_flow(tmp_path, small_net):
+    assert _run("compile", small_net, "-o", tmp_path / "n", "--device", "ecp5-25k").exit_code == 0
+    res = _run("build", tmp_path / "n", "--time-limit", "0.0001")
+    assert res.exit_code == 1
+    assert re.search(r"synthesis \(Yosys\) did not finish within 0\.0001 min \(give it more "
+                     r"with --time-limit\)", res.output), res.output
+    assert not (tmp_path / "n" / "board" / "report.json").exists()
+
+
 @pytest.fixture(scope="module")
 def wide_net(tmp_path_factory):
     """Two classes of 80 GroupSum bits: popcounts wide enough for carry chains to pay."""
@@ -175,7 +184,7 @@ def test_ecp5_carry_chain_popcounts_bitstream_and_netlist(tmp_path, wide_net):
                      pipeline=("--lut-cells",))
     compiled = json.loads((out / "report.json").read_text())
     chains = compiled["carry_chains"]
-    assert chains["ccu2c"] > 0 and chains["lut_area"] < compiled["lut_alignment"]["luts"]
+    assert chains["used"] and chains["lut_area"] < compiled["lut_alignment"]["luts"]
     cells = (out / "board" / "n_luts.v").read_text()
     assert len(re.findall(r"^  CCU2C #\(", cells, re.M)) == chains["ccu2c"]
     core = rep["resources"]["core"]

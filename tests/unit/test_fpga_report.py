@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from gatecomp.fpga.report import (
     log_utilization,
     overflow_message,
@@ -84,3 +86,17 @@ def test_timing_message():
     msg = timing_message("net", "iCEBreaker", 9.0, 12.0, 8)
     assert "Fmax 9.0 MHz < 12 MHz required (25% short)" in msg
     assert "--levels-per-stage 6" in msg
+
+
+def test_stopped_place_and_route_of_lut_cells_suggests_the_rtl(tmp_path):
+    from gatecomp.errors import GatecompError
+    from gatecomp.fpga.flow import _too_long
+    from gatecomp.fpga.project import Step, core_source
+
+    (tmp_path / "nextpnr.log").write_text("Info: Routing..\nInfo:      81000 |  43072 | 15847|\n")
+    step = Step("place and route (nextpnr-ecp5)", "nextpnr-ecp5", (), "nextpnr.log", ())
+    record = {"module": "n", "core": core_source("n", True)}
+    with pytest.raises(GatecompError, match=r"did not finish within 30 min \(a --lut-cells core "
+                       r"of a big net may not route: compile without --lut-cells.*last log "
+                       r"line: 81000 \|  43072 \| 15847\|"):
+        _too_long(step, tmp_path, record, 30)
