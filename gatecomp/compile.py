@@ -218,7 +218,7 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
         if opts.carry_chains and target.family == "ecp5" and care_stats is None \
                 and "_group_sum" in raw.meta:
             done = _timed(say, "popcounts on carry chains")
-            core, chains = _chained_core(raw, opts.script, aig, sidecar, vec.bits, expected,
+            core, chains = _chained_core(raw, opts.script, aig, sidecar, vec.bits,
                                          opts.luts_per_stage, alignment.cover.num_luts)
             timings["carry_chains"] = done(chains["summary"])
         lut_cells = _lut_cells(alignment, name, sidecar, target.family, net, vec.bits, expected,
@@ -265,8 +265,8 @@ def _lut_cells(alignment, name: str, sidecar: dict, family: str, net: LogicNet,
                              sidecar, family, core)
 
 
-def _chained_core(raw: LogicNet, script: str, aig, sidecar: dict, bits: np.ndarray,
-                  expected: dict[str, np.ndarray], per: int, plain_luts: int):
+def _chained_core(raw: LogicNet, script: str, aig, sidecar: dict, bits: np.ndarray, per: int,
+                  plain_luts: int):
     """The ECP5 core with its GroupSum popcounts on carry chains, checked by simulation
     against the optimized AIG (random and test vectors) and its tail on its own inputs across
     every count (:mod:`.fpga.carry_check`), fitted to the RTL's latency;
