@@ -296,7 +296,7 @@ def _chained_core(raw: LogicNet, script: str, aig, sidecar: dict, bits: np.ndarr
         if needed <= budget:
             break
     figures = {"positions": sum(len(c.positions) for c in core.chains),
-               "ccu2c": sum(-(-len(c.positions) // 2) for c in core.chains),
+               "ccu2c": core.ccu2c,
                "chains": len(core.chains), "logic_luts": logic.num_luts,
                "lut_area": core.lut_area, "levels": needed / LEVEL_SCALE,
                "chain_levels": step / LEVEL_SCALE, "used": False}

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..aig import AIG, AIGBuilder, simulate
 from ..frontends.arith import argmax_first, popcount_merged
-from ..passes.lutnet import LutNetwork
+from ..passes.lutnet import LutNetwork, _shannon
 from .carry_popcount import chained_core
 
 
@@ -39,12 +39,7 @@ def tail_reference(num_vars: int, groups: list[list], output_names: tuple[str, .
         for bit in group:
             if isinstance(bit, tuple):
                 truth, i, j = bit
-                lit = 0
-                for m in range(4):
-                    if (truth >> m) & 1:
-                        term = b.add_and(int(v[i]) ^ (1 - (m & 1)), int(v[j]) ^ (1 - (m >> 1)))
-                        lit = b.add_or(lit, term)
-                row.append(lit)
+                row.append(_shannon(b, truth, 2, [int(v[i]), int(v[j])], {}))
             else:
                 row.append(int(v[bit]))
         rows.append(row)

@@ -65,10 +65,9 @@ class CarryPosition:
 
 @dataclass
 class CarryChain:
-    """Positions sharing one carry chain (first CIN low); ``level`` its staging level."""
+    """Positions sharing one carry chain (first CIN low)."""
 
     positions: list[CarryPosition] = field(default_factory=list)
-    level: int = 0
 
 
 @dataclass
@@ -86,10 +85,14 @@ class ChainedCore:
     chain_nodes: np.ndarray
 
     @property
+    def ccu2c(self) -> int:
+        """``CCU2C`` cells: two positions each, an odd chain's last one half used."""
+        return sum(-(-len(c.positions) // 2) for c in self.chains)
+
+    @property
     def lut_area(self) -> int:
-        """LUT4 area: the plain LUTs plus two per ``CCU2C`` (odd chains padded)."""
-        cells = sum(-(-len(c.positions) // 2) for c in self.chains)
-        return int(self.net.num_luts - self.chain_nodes.sum()) + 2 * cells
+        """LUT4 area: the plain LUTs plus two per ``CCU2C``."""
+        return int(self.net.num_luts - self.chain_nodes.sum()) + 2 * self.ccu2c
 
 
 @cache
@@ -333,11 +336,12 @@ def chain_popcounts(logic: LutNetwork, groups: list[list],
         bits = [lit_of(b) for b in group]
         bits = [b for b in bits if b != 0]
         bits.sort(key=lambda b: b != 1)  # constant ones first: they become free carry-ins
-        n = len(bits)
-        room = gate_slots(n)
+        root = _tree(len(bits))
+        adders, leaves, _ = _slots(root)
+        room = len(adders) + len(leaves)  # gate_slots(len(bits))
         for k in [k for k, b in enumerate(bits) if isinstance(b, tuple)][room:]:
-            bits[k] = _gate_lut(bld, bits[k])  # more gates than places: a LUT each
-        root = _fill(_tree(n), bits)
+            bits[k] = _lut(bld, bits[k][0], bits[k][1:])  # more gates than places: LUTs
+        root = _fill(root, bits)
         roots.append((root, len(group)))
         stack = [root]
         while stack:
@@ -375,13 +379,14 @@ def chain_popcounts(logic: LutNetwork, groups: list[list],
     return bld, chains, counts
 
 
-def _gate_lut(bld: _Builder, gate: tuple[int, int, int]) -> int:
-    truth, a, b = gate
-    fan = sorted({lit >> 1 for lit in (a, b) if lit >> 1})
+def _lut(bld: _Builder, truth: int, src: list[int] | tuple[int, ...]) -> int:
+    """A LUT computing ``truth`` (bit ``m``: input ``i`` is ``(m >> i) & 1``) of the literals
+    ``src``, complements and constants folded in; returns its literal."""
+    fan = sorted({lit >> 1 for lit in src if lit >> 1})
 
     def fn(vals):
         env = dict(zip(fan, vals, strict=True))
-        return (truth >> (_value(b, env) << 1 | _value(a, env))) & 1
+        return (truth >> sum(_value(lit, env) << i for i, lit in enumerate(src))) & 1
 
     return 2 * bld.add(fan, fn, LUT_STEP + max((bld.level[i] for i in fan), default=0), False)
 
@@ -390,7 +395,7 @@ def _lay_chain(bld: _Builder, adders: list[_Adder], chain_step: int) -> CarryCha
     """Bridge, adder, bridge, adder, ..., bridge: one physical chain."""
     level = chain_step + max(bld.level[lit >> 1] for a in adders
                     for b in (*_word(a.x), *_word(a.y), a.cin) for lit in _lits(b))
-    chain = CarryChain(level=level)
+    chain = CarryChain()
     cin: int | None = None
     pending: _Adder | None = None  # the adder whose carry-out the next bridge reads
 
@@ -445,18 +450,8 @@ def _splice(bld: _Builder, cover: LutNetwork, input_lits: list[int]) -> list[int
     literals of its outputs. Complemented and constant inputs are folded into the tables."""
     lits = [0, *input_lits]
     for j in range(cover.num_luts):
-        s = int(cover.sizes[j])
-        src = [lits[int(f)] for f in cover.fanins[j, :s]]
-        fan = sorted({lit >> 1 for lit in src if lit >> 1})
-        tt = int(cover.truth[j])
-
-        def fn(vals, src=src, fan=fan, tt=tt):
-            env = dict(zip(fan, vals, strict=True))
-            m = sum(_value(lit, env) << i for i, lit in enumerate(src))
-            return (tt >> m) & 1
-
-        level = LUT_STEP + max((bld.level[i] for i in fan), default=0)
-        lits.append(2 * bld.add(fan, fn, level, False))
+        src = [lits[int(f)] for f in cover.fanins[j, :int(cover.sizes[j])]]
+        lits.append(_lut(bld, int(cover.truth[j]), src))
     return [lits[int(i)] ^ int(c) for i, c in zip(cover.output_ids, cover.output_compl,
                                                    strict=True)]
 

@@ -121,7 +121,7 @@ def build(build_dir: Path, freq_mhz: float | None = None,
         try:
             proc = subprocess.run(argv, cwd=board, capture_output=True, text=True, timeout=left)
         except subprocess.TimeoutExpired:
-            _too_long(step, board, record, time_limit_min)
+            _too_long(step, board, cells, time_limit_min)
         seconds[step.tool] = round(time.perf_counter() - start, 2)
         if proc.returncode != 0:
             _fail(module, target, board, step, proc)
@@ -145,15 +145,14 @@ def build(build_dir: Path, freq_mhz: float | None = None,
                        board / record["netlist"], report)
 
 
-def _too_long(step, board: Path, record: dict, limit_min: float) -> None:
+def _too_long(step, board: Path, cells: bool, limit_min: float) -> None:
     """The one-line error for a step stopped at the time limit, with its last log line."""
     log_path = board / step.log if step.log else None
     lines = (log_path.read_text(errors="replace").strip().splitlines()
              if log_path and log_path.is_file() else [])
     last = f"; last log line: {lines[-1].removeprefix('Info:').strip()}" if lines else ""
     hint = "give it more with --time-limit"
-    if step.tool.startswith("nextpnr") and record.get("core") == core_source(record["module"],
-                                                                                True):
+    if step.tool.startswith("nextpnr") and cells:
         hint = ("a --lut-cells core of a big net may not route: compile without --lut-cells, "
                 "or give it more with --time-limit")
     raise GatecompError(f"{step.name} did not finish within {limit_min:g} min ({hint})"

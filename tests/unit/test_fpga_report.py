@@ -91,12 +91,11 @@ def test_timing_message():
 def test_stopped_place_and_route_of_lut_cells_suggests_the_rtl(tmp_path):
     from gatecomp.errors import GatecompError
     from gatecomp.fpga.flow import _too_long
-    from gatecomp.fpga.project import Step, core_source
+    from gatecomp.fpga.project import Step
 
     (tmp_path / "nextpnr.log").write_text("Info: Routing..\nInfo:      81000 |  43072 | 15847|\n")
     step = Step("place and route (nextpnr-ecp5)", "nextpnr-ecp5", (), "nextpnr.log", ())
-    record = {"module": "n", "core": core_source("n", True)}
     with pytest.raises(GatecompError, match=r"did not finish within 30 min \(a --lut-cells core "
                        r"of a big net may not route: compile without --lut-cells.*last log "
                        r"line: 81000 \|  43072 \| 15847\|"):
-        _too_long(step, tmp_path, record, 30)
+        _too_long(step, tmp_path, True, 30)
