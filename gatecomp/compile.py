@@ -277,6 +277,7 @@ def _chained_core(raw: LogicNet, script: str, aig, sidecar: dict, bits: np.ndarr
         LEVEL_SCALE,
         LUT_STEP,
         chained_core,
+        fill_spare_halves,
         plan_group_bits,
     )
     from .passes.lutmap import LutMapParams, lutmap
@@ -295,9 +296,11 @@ def _chained_core(raw: LogicNet, script: str, aig, sidecar: dict, bits: np.ndarr
         needed = int(core.levels[core.net.output_ids].max())
         if needed <= budget:
             break
+    spares = fill_spare_halves(core, per * LEVEL_SCALE)
     figures = {"positions": sum(len(c.positions) for c in core.chains),
                "ccu2c": core.ccu2c,
-               "chains": len(core.chains), "logic_luts": logic.num_luts,
+               "chains": len(core.chains), "spare_halves_used": spares,
+               "logic_luts": logic.num_luts,
                "lut_area": core.lut_area, "levels": needed / LEVEL_SCALE,
                "chain_levels": step / LEVEL_SCALE, "used": False}
     if needed > budget:
@@ -317,9 +320,9 @@ def _chained_core(raw: LogicNet, script: str, aig, sidecar: dict, bits: np.ndarr
         raise GatecompError("internal error: the carry-chain popcounts differ from the "
                             f"reference popcounts on output {aig.output_names[bad]}")
     figures["used"] = True
-    figures["summary"] = (f"{figures['ccu2c']} CCU2C in {len(core.chains)} chains + "
-                          f"{core.lut_area - 2 * figures['ccu2c']} LUT4 = {core.lut_area} "
-                          f"LUT area, {needed / LEVEL_SCALE} levels")
+    figures["summary"] = (f"{figures['ccu2c']} CCU2C in {len(core.chains)} chains (LUTs in "
+                          f"{spares} spare halves) + {core.lut_area - 2 * figures['ccu2c']} "
+                          f"LUT4 = {core.lut_area} LUT area, {needed / LEVEL_SCALE} levels")
     return core, figures
 
 

@@ -65,9 +65,12 @@ class CarryPosition:
 
 @dataclass
 class CarryChain:
-    """Positions sharing one carry chain (first CIN low)."""
+    """Positions sharing one carry chain (first CIN low). An odd chain's last ``CCU2C`` has
+    a free second half; ``spare`` is the id of a plain LUT written there (see
+    :func:`fill_spare_halves`), or None."""
 
     positions: list[CarryPosition] = field(default_factory=list)
+    spare: int | None = None
 
 
 @dataclass
@@ -314,7 +317,7 @@ def _word(node) -> list[int]:
 
 def chain_popcounts(logic: LutNetwork, groups: list[list],
                     max_positions: int = MAX_CHAIN_POSITIONS,
-                    chain_step: int = CHAIN_STEP
+                    chain_step: int = CHAIN_STEP, merge_tails: bool = True
                     ) -> tuple[_Builder, list[CarryChain], list[list[int]]]:
     """Append one carry-chain popcount per group to ``logic``.
 
@@ -350,6 +353,7 @@ def chain_popcounts(logic: LutNetwork, groups: list[list],
                 by_height.setdefault(node.height, {}).setdefault(c, []).append(node)
                 stack += [node.x, node.y]
     chains: list[CarryChain] = []
+    tails: list[tuple[int, int, list[_Adder]]] = []
     for h in sorted(by_height):
         # A static timer rides every chain from an input to its end. A chain holds one
         # group's adders (split when they exceed the cap), in the order their inputs come
@@ -370,7 +374,19 @@ def chain_popcounts(logic: LutNetwork, groups: list[list],
                 run.append(adder)
                 size += need
             if run:
-                chains.append(_lay_chain(bld, run, chain_step))
+                tails.append((size, c, run))
+        # the groups' short last runs share chains (first fit, longest first): one bridge
+        # both closes a run and opens the next, and fewer chains leave fewer half-empty CCU2C
+        bins: list[tuple[int, list[_Adder]]] = []
+        for size, _, run in sorted(tails, key=lambda t: (-t[0], t[1])):
+            k = next((k for k, (used, _) in enumerate(bins)
+                      if merge_tails and used + size - 1 <= max_positions), None)
+            if k is None:
+                bins.append((size, list(run)))
+            else:
+                bins[k] = (bins[k][0] + size - 1, bins[k][1] + run)
+        chains += [_lay_chain(bld, run, chain_step) for _, run in bins]
+        tails = []
     counts = []
     for root, n in roots:
         width = max(1, n.bit_length())
@@ -484,6 +500,104 @@ def chained_core(logic: LutNetwork, groups: list[list], output_names: tuple[str,
         input_names=logic.input_names, output_names=tuple(output_names))
     return ChainedCore(net, np.array(bld.level, dtype=np.int64), chains,
                        np.array(bld.chain, dtype=bool))
+
+
+def stages_of(levels: np.ndarray, per: int) -> np.ndarray:
+    """The pipeline stage each id is computed in, ``per`` staging levels to a stage (as the
+    cell writer registers them; primary inputs count as stage 1)."""
+    return np.maximum(1, -(-levels // per))
+
+
+def _boxes_below(net: LutNetwork, box: dict[int, int], readers: dict[int, list[int]]
+                 ) -> dict[int, int]:
+    """Per node, the chains (bit ``c``) it feeds, directly or through other nodes, with
+    every chain taken as one box (Yosys' ABC9 times a ``CCU2C`` from every input to every
+    output, and chains are linked by their carries)."""
+    below: dict[int, int] = {}
+    of_box: dict[int, int] = {}
+    members: dict[int, list[int]] = {}
+    for x, c in box.items():
+        members.setdefault(c, []).append(x)
+
+    def from_box(c: int) -> int:
+        if c not in of_box:
+            of_box[c] = 0  # a DAG of boxes: never read while being computed
+            got = 0
+            for x in members[c]:
+                for r in readers.get(x, ()):
+                    if box.get(r) != c:
+                        got |= from_node(r)
+            of_box[c] = got
+        return of_box[c]
+
+    def from_node(x: int) -> int:
+        if x in box:
+            return (1 << box[x]) | from_box(box[x])
+        if x not in below:
+            got = 0
+            for r in readers.get(x, ()):
+                got |= from_node(r)
+            below[x] = got
+        return below[x]
+
+    for x in range(net.num_inputs + 1, net.num_inputs + 1 + net.num_luts):
+        if x not in box:
+            from_node(x)
+    return below
+
+
+def fill_spare_halves(core: ChainedCore, per: int) -> int:
+    """Move plain LUTs into the free second halves of odd chains; returns how many moved.
+
+    A chain ends in a bridge whose carry-out is 0, so the half after it computes
+    ``S = LUT4(A, B, C, D) ^ 0``: any 4-input LUT, with ``D`` a real input. A LUT moves only
+    when it is computed in the chain's own pipeline stage (no register moves), reads no
+    chain output and feeds nothing that feeds its chain (else Yosys, timing the chain as
+    one box, sees a loop); among those, one sharing the most signals with the chain.
+    """
+    import sys
+
+    net, first = core.net, core.net.first_lut
+    stage = stages_of(core.levels, per)
+    readers: dict[int, list[int]] = {}
+    for j in range(net.num_luts):
+        for f in net.fanins[j, :int(net.sizes[j])]:
+            readers.setdefault(int(f), []).append(first + j)
+    box = {p_id: c for c, ch in enumerate(core.chains) for p in ch.positions
+           for p_id in (p.s_id, p.cout_id)}
+    chain_fed = {int(x) for x in first + np.flatnonzero(core.chain_nodes[first:])}
+    pool: dict[int, set[int]] = {}
+    for j in np.flatnonzero(~core.chain_nodes[first:]):
+        x = first + int(j)
+        if not any(int(f) in chain_fed for f in net.fanins[j, :int(net.sizes[j])]):
+            pool.setdefault(int(stage[x]), set()).add(x)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 4 * (net.num_inputs + net.num_luts) + 1000))
+    moved = 0
+    try:
+        for c, chain in enumerate(core.chains):
+            if len(chain.positions) % 2 == 0 or chain.spare is not None:
+                continue
+            here = pool.get(int(stage[chain.positions[0].s_id]), set())
+            below = _boxes_below(net, box, readers) if here else {}
+            fits = [x for x in here if not (below.get(x, 0) >> c) & 1]
+            if not fits:
+                continue
+            near: dict[int, int] = {}
+            for p in chain.positions:
+                for x in p.pins:
+                    for r in readers.get(x, ()):
+                        near[r] = near.get(r, 0) + 1
+            pins = {x for p in chain.positions for x in p.pins}
+            best = max(fits, key=lambda x: (near.get(x, 0) + (x in pins), -x))
+            here.discard(best)
+            chain.spare = best
+            box[best] = c
+            core.chain_nodes[best] = True
+            moved += 1
+    finally:
+        sys.setrecursionlimit(limit)
+    return moved
 
 
 def _two_input_cut(aig: AIG, lit: int) -> tuple[int, int, int] | None:

@@ -143,7 +143,8 @@ def lut_cells_verilog(cover: LutNetwork, levels_per_stage: int, module: str, sid
 
 def _ccu2c_cells(core: ChainedCore, avail: np.ndarray, read) -> list[str]:
     """One ``CCU2C`` per two chain positions (``D`` tied high, see :mod:`.carry_popcount`);
-    a chain's first carry-in is low, an odd chain ends in a half that computes nothing."""
+    a chain's first carry-in is low; an odd chain's last half holds its spare LUT (all four
+    pins, carry-in 0 after the closing bridge) or computes nothing."""
     lines = []
     for c, chain in enumerate(core.chains):
         stage = int(avail[chain.positions[0].s_id])
@@ -157,10 +158,19 @@ def _ccu2c_cells(core: ChainedCore, avail: np.ndarray, read) -> list[str]:
                     a, b, cc = (read(x, stage) for x in p.pins)
                     lines.append(f"  wire n{p.s_id};")
                     out, value = f"n{p.s_id}", p.init
+                    d = "1'b1"
+                elif chain.spare is not None:  # after the closing bridge: CIN is 0
+                    x, net = chain.spare, core.net
+                    j = x - net.first_lut
+                    size = int(net.sizes[j])
+                    a, b, cc, d = ["1'b0"] * (4 - size) + [read(int(f), stage)
+                                                           for f in net.fanins[j, :size]]
+                    lines.append(f"  wire n{x};")
+                    out, value = f"n{x}", _init(int(net.truth[j]), size)
                 else:
                     a = b = cc = "1'b0"
-                    out, value = "", 0
-                conn += [f".A{h}({a})", f".B{h}({b})", f".C{h}({cc})", f".D{h}(1'b1)",
+                    out, value, d = "", 0, "1'b1"
+                conn += [f".A{h}({a})", f".B{h}({b})", f".C{h}({cc})", f".D{h}({d})",
                          f".S{h}({out})"]
                 inits.append(f".INIT{h}(16'h{value:04x})")
             cout = f"cc{c}_{k // 2}"

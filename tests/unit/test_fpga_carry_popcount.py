@@ -9,9 +9,12 @@ import pytest
 
 from gatecomp.aig import simulate
 from gatecomp.fpga.carry_popcount import (
+    LEVEL_SCALE,
     chained_core,
+    fill_spare_halves,
     gate_slots,
     plan_group_bits,
+    stages_of,
     tree_positions,
 )
 from gatecomp.frontends.dlgn import lower_dlgn
@@ -138,6 +141,63 @@ def test_plan_absorbs_gates_into_the_chains(tmp_path, sizes, k, seed):
                       LutMapParams(k=4))
     core = chained_core(logic, groups, raw.aig.output_names)
     assert np.array_equal(core.net.simulate(x), simulate(raw.aig, x))
+
+
+def _boxes_reached(core, start: int) -> set[int]:
+    """Chains reached from node ``start`` (breadth first; reaching one node of a chain
+    reaches all its outputs: the box view Yosys' ABC9 takes of carry chains)."""
+    net = core.net
+    readers: dict[int, list[int]] = {}
+    for j in range(net.num_luts):
+        for f in net.fanins[j, :int(net.sizes[j])]:
+            readers.setdefault(int(f), []).append(net.first_lut + j)
+    box = {q: c for c, ch in enumerate(core.chains)
+           for q in [i for p in ch.positions for i in (p.s_id, p.cout_id)]
+           + ([ch.spare] if ch.spare is not None else [])}
+    members: dict[int, list[int]] = {}
+    for q, c in box.items():
+        members.setdefault(c, []).append(q)
+    seen, todo, hit = {start}, [start], set()
+    while todo:
+        for r in readers.get(todo.pop(), ()):
+            nxt = [r]
+            if r in box and box[r] not in hit:
+                hit.add(box[r])
+                nxt = members[box[r]]
+            for q in nxt:
+                if q not in seen:
+                    seen.add(q)
+                    todo.append(q)
+    return hit
+
+
+def test_spare_halves_take_luts_of_their_stage_without_loops(tmp_path):
+    """Odd chains' free halves take plain LUTs of the chain's stage: the network computes
+    the same, the LUT area drops by one per LUT moved, and no moved LUT reads a chain or
+    feeds its own chain (as a box: else Yosys' ABC9 stops on a loop)."""
+    model = load_dlgn(save_dlgn(tmp_path / "n.pt", random_dlgn([300, 400], in_dim=24, k=4,
+                                                               seed=5)))
+    raw = lower_dlgn(model)
+    outs, groups = plan_group_bits(raw.aig, raw.meta["_group_sum"])
+    logic, _ = lutmap(raw.aig.with_outputs(outs, tuple(f"o{i}" for i in range(len(outs)))),
+                      LutMapParams(k=4))
+    core = chained_core(logic, groups, raw.aig.output_names, chain_step=2)
+    x = np.random.default_rng(1).random((1000, raw.aig.num_inputs)) < 0.5
+    before, area = core.net.simulate(x), core.lut_area
+    per = 3 * LEVEL_SCALE
+    moved = fill_spare_halves(core, per)
+    assert moved > 0 and core.lut_area == area - moved
+    assert np.array_equal(core.net.simulate(x), before)
+    stage = stages_of(core.levels, per)
+    net = core.net
+    spares = [(c, ch) for c, ch in enumerate(core.chains) if ch.spare is not None]
+    assert len(spares) == moved
+    for c, ch in spares:
+        assert len(ch.positions) % 2 == 1 and core.chain_nodes[ch.spare]
+        assert stage[ch.spare] == stage[ch.positions[0].s_id]
+        fanins = net.fanins[ch.spare - net.first_lut]
+        assert not core.chain_nodes[fanins[fanins >= 0]].any()
+        assert c not in _boxes_reached(core, ch.spare)
 
 
 def test_compile_keeps_the_lut_cover_when_chains_do_not_pay(tmp_path):
