@@ -17,7 +17,9 @@ Every position is also written into the returned :class:`LutNetwork` as two ordi
 simulated with the tools that check any cover; :class:`CarryChain` keeps what the cell writer
 (:mod:`.lut_cells`) needs to emit ``CCU2C`` instances. Chains hold one class's adders of one
 tree height, in the order their inputs come out of the chains below, because a static timer
-rides every chain from an input to its end (bridges cut the carry logically, not for it).
+rides every chain from an input to its end (bridges cut the carry logically, not for it);
+the classes' short last runs of a height share chains, and an odd chain's free last half
+takes a plain LUT (:func:`fill_spare_halves`).
 """
 
 from __future__ import annotations
