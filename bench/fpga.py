@@ -29,6 +29,7 @@ With ABC installed the run ends with ABC's strongest area mapping of the compile
     python bench/fpga.py --device ice40-up5k-sg48 --luts-per-stage 2
     python bench/fpga.py --levels-per-stage 8   # stages cut by AIG level (the older default)
     python bench/fpga.py --synthetic 20000 --jobs 2
+    python bench/fpga.py --synthetic 8000 --lut-cells --no-piped --jobs 2 --time-limit 30
 """
 
 from __future__ import annotations
@@ -214,17 +215,21 @@ def naive_project(gc_dir: Path, out: Path, verilog: str, latency: int) -> None:
     (out / "rtl" / f"{MODULE}.v").write_text(verilog)
 
 
-def run_build(name: str, build_dir: Path) -> dict | None:
-    """The build's report, or None (with the reason on stderr) if it does not fit."""
+def run_build(name: str, build_dir: Path, time_limit_min: float | None = None
+              ) -> dict | str:
+    """The build's report, or why it has none: it does not fit, or a step ran past
+    ``time_limit_min`` (nextpnr can route an unroutable design for hours)."""
     t0 = time.perf_counter()
     try:
         rep = build(build_dir, progress=lambda m: print(f"  [{name}] {m}", file=sys.stderr,
-                                                        flush=True)).report
+                                                        flush=True),
+                    time_limit_min=time_limit_min).report
     except GatecompError as exc:
-        if "does not fit" not in str(exc):
+        if "does not fit" not in str(exc) and "did not finish within" not in str(exc):
             raise
         print(f"  [{name}] {exc}", file=sys.stderr, flush=True)
-        return None
+        msg = str(exc)
+        return msg.split(" min (")[0] + " min" if " min (" in msg else msg
     rep["bench_wall_s"] = round(time.perf_counter() - t0, 1)
     return rep
 
@@ -252,6 +257,8 @@ def abc_area_reference(aig: Path) -> tuple[int, int] | None:
 
 
 def print_table(rows: list[dict], device: str, stage_opt: list[str], vectors: int) -> None:
+    if not rows:
+        return
     gc = rows[0]
     print(f"\nFPGA QoR on {device} (gatecomp {' '.join(stage_opt)}); Yosys synth + nextpnr "
           f"with the same commands and the same OOC harness; naive cores checked with iverilog "
@@ -301,6 +308,9 @@ def main(argv: list[str] | None = None) -> None:
                     help="also build gatecomp with --lut-cells (its LUT cover as device cells)")
     ap.add_argument("--no-piped", action="store_true", help="skip the naive-piped variant")
     ap.add_argument("--jobs", type=int, default=1, help="builds run at once (default 1)")
+    ap.add_argument("--time-limit", type=float, default=60, metavar="MIN",
+                    help="minutes each build may take; one still running is reported and "
+                         "left out (default 60)")
     ap.add_argument("--keep", type=Path, help="work in this folder and keep it")
     ap.add_argument("--json", type=Path, help="also write the rows to this JSON file")
     args = ap.parse_args(argv)
@@ -357,12 +367,12 @@ def main(argv: list[str] | None = None) -> None:
             builds.append((name, d))
 
         with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            reports = list(pool.map(lambda b: run_build(*b), builds))
+            reports = list(pool.map(lambda b: run_build(*b, args.time_limit), builds))
         rows = [row(name, rep) for (name, _), rep in zip(builds, reports, strict=True)
-                if rep is not None]
+                if isinstance(rep, dict)]
         for (name, _), rep in zip(builds, reports, strict=True):
-            if rep is None:
-                print(f"{name}: does not fit {args.device}; left out of the table")
+            if isinstance(rep, str):
+                print(f"{name}: {rep}; left out of the table")
         print_table(rows, args.device, stage_opt, len(bits))
         ref = abc_area_reference(gc_dir / "net.aig")
         naive = [r for r in rows if r["flow"] == "naive"]

@@ -319,7 +319,7 @@ def _word(node) -> list[int]:
 
 def chain_popcounts(logic: LutNetwork, groups: list[list],
                     max_positions: int = MAX_CHAIN_POSITIONS,
-                    chain_step: int = CHAIN_STEP, merge_tails: bool = True
+                    chain_step: int = CHAIN_STEP
                     ) -> tuple[_Builder, list[CarryChain], list[list[int]]]:
     """Append one carry-chain popcount per group to ``logic``.
 
@@ -382,7 +382,7 @@ def chain_popcounts(logic: LutNetwork, groups: list[list],
         bins: list[tuple[int, list[_Adder]]] = []
         for size, _, run in sorted(tails, key=lambda t: (-t[0], t[1])):
             k = next((k for k, (used, _) in enumerate(bins)
-                      if merge_tails and used + size - 1 <= max_positions), None)
+                      if used + size - 1 <= max_positions), None)
             if k is None:
                 bins.append((size, list(run)))
             else:
@@ -510,41 +510,36 @@ def stages_of(levels: np.ndarray, per: int) -> np.ndarray:
     return np.maximum(1, -(-levels // per))
 
 
-def _boxes_below(net: LutNetwork, box: dict[int, int], readers: dict[int, list[int]]
-                 ) -> dict[int, int]:
-    """Per node, the chains (bit ``c``) it feeds, directly or through other nodes, with
+def _boxes_below(net: LutNetwork, box: dict[int, int]) -> dict[int, int]:
+    """Per plain node, the chains (bit ``c``) it feeds, directly or through other nodes,
     every chain taken as one box (Yosys' ABC9 times a ``CCU2C`` from every input to every
-    output, and chains are linked by their carries)."""
+    output, and chains are linked by their carries). Boxes are entities ``-1 - c``."""
+    first = net.first_lut
+    succ: dict[int, set[int]] = {}
+    for j in range(net.num_luts):
+        r = first + j
+        er = -1 - box[r] if r in box else r
+        for f in net.fanins[j, :int(net.sizes[j])]:
+            f = int(f)
+            ef = -1 - box[f] if f in box else f
+            if ef != er:
+                succ.setdefault(ef, set()).add(er)
+    indeg: dict[int, int] = dict.fromkeys(succ, 0)
+    for targets in succ.values():
+        for t in targets:
+            indeg[t] = indeg.get(t, 0) + 1
+    order = [e for e, d in indeg.items() if d == 0]
+    for e in order:  # Kahn: the list grows while it is walked
+        for t in succ.get(e, ()):
+            indeg[t] -= 1
+            if indeg[t] == 0:
+                order.append(t)
     below: dict[int, int] = {}
-    of_box: dict[int, int] = {}
-    members: dict[int, list[int]] = {}
-    for x, c in box.items():
-        members.setdefault(c, []).append(x)
-
-    def from_box(c: int) -> int:
-        if c not in of_box:
-            of_box[c] = 0  # a DAG of boxes: never read while being computed
-            got = 0
-            for x in members[c]:
-                for r in readers.get(x, ()):
-                    if box.get(r) != c:
-                        got |= from_node(r)
-            of_box[c] = got
-        return of_box[c]
-
-    def from_node(x: int) -> int:
-        if x in box:
-            return (1 << box[x]) | from_box(box[x])
-        if x not in below:
-            got = 0
-            for r in readers.get(x, ()):
-                got |= from_node(r)
-            below[x] = got
-        return below[x]
-
-    for x in range(net.num_inputs + 1, net.num_inputs + 1 + net.num_luts):
-        if x not in box:
-            from_node(x)
+    for e in reversed(order):
+        got = 0
+        for t in succ.get(e, ()):
+            got |= below.get(t, 0) | ((1 << (-1 - t)) if t < 0 else 0)
+        below[e] = got
     return below
 
 
@@ -557,8 +552,6 @@ def fill_spare_halves(core: ChainedCore, per: int) -> int:
     chain output and feeds nothing that feeds its chain (else Yosys, timing the chain as
     one box, sees a loop); among those, one sharing the most signals with the chain.
     """
-    import sys
-
     net, first = core.net, core.net.first_lut
     stage = stages_of(core.levels, per)
     readers: dict[int, list[int]] = {}
@@ -573,32 +566,27 @@ def fill_spare_halves(core: ChainedCore, per: int) -> int:
         x = first + int(j)
         if not any(int(f) in chain_fed for f in net.fanins[j, :int(net.sizes[j])]):
             pool.setdefault(int(stage[x]), set()).add(x)
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, 4 * (net.num_inputs + net.num_luts) + 1000))
     moved = 0
-    try:
-        for c, chain in enumerate(core.chains):
-            if len(chain.positions) % 2 == 0 or chain.spare is not None:
-                continue
-            here = pool.get(int(stage[chain.positions[0].s_id]), set())
-            below = _boxes_below(net, box, readers) if here else {}
-            fits = [x for x in here if not (below.get(x, 0) >> c) & 1]
-            if not fits:
-                continue
-            near: dict[int, int] = {}
-            for p in chain.positions:
-                for x in p.pins:
-                    for r in readers.get(x, ()):
-                        near[r] = near.get(r, 0) + 1
-            pins = {x for p in chain.positions for x in p.pins}
-            best = max(fits, key=lambda x: (near.get(x, 0) + (x in pins), -x))
-            here.discard(best)
-            chain.spare = best
-            box[best] = c
-            core.chain_nodes[best] = True
-            moved += 1
-    finally:
-        sys.setrecursionlimit(limit)
+    for c, chain in enumerate(core.chains):
+        if len(chain.positions) % 2 == 0 or chain.spare is not None:
+            continue
+        here = pool.get(int(stage[chain.positions[0].s_id]), set())
+        below = _boxes_below(net, box) if here else {}
+        fits = [x for x in here if not (below.get(x, 0) >> c) & 1]
+        if not fits:
+            continue
+        near: dict[int, int] = {}
+        for p in chain.positions:
+            for x in p.pins:
+                for r in readers.get(x, ()):
+                    near[r] = near.get(r, 0) + 1
+        pins = {x for p in chain.positions for x in p.pins}
+        best = max(fits, key=lambda x: (near.get(x, 0) + (x in pins), -x))
+        here.discard(best)
+        chain.spare = best
+        box[best] = c
+        core.chain_nodes[best] = True
+        moved += 1
     return moved
 
 
