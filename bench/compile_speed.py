@@ -23,8 +23,14 @@ from pathlib import Path
 INPUTS, LAYERS, CLASSES = 256, 4, 10
 
 
-def make_synthetic(path: Path, gates: int, seed: int = 0) -> None:
-    """Write a random DLGN checkpoint with ``gates`` logic gates (rounded to a multiple of 40)."""
+def make_synthetic(path: Path, gates: int, seed: int = 0,
+                   gate_mix: list[list[int]] | None = None) -> None:
+    """Write a random DLGN checkpoint with ``gates`` logic gates (rounded to a multiple of 40).
+
+    Gate choices are uniform over the 16 functions unless ``gate_mix`` gives, per layer, how
+    often each function (difflogic ID order) is drawn, e.g. a trained net's counts
+    (:func:`trained_gate_mix`): trained nets lean to wires and inverters near the output.
+    """
     import torch
 
     from gatecomp.frontends.dlgn_formats import save_dlgn
@@ -33,10 +39,27 @@ def make_synthetic(path: Path, gates: int, seed: int = 0) -> None:
     width = max(CLASSES, gates // LAYERS // CLASSES * CLASSES)
     mods, prev = [], INPUTS
     for i in range(LAYERS):
-        mods.append(LogicLayer(prev, width, connections="random", seed=seed + i))
+        layer = LogicLayer(prev, width, connections="random", seed=seed + i)
+        if gate_mix is not None:
+            gen = torch.Generator().manual_seed(seed + 1000 + i)
+            freq = torch.tensor(gate_mix[min(i, len(gate_mix) - 1)], dtype=torch.float64)
+            ids = torch.multinomial(freq, width, replacement=True, generator=gen)
+            layer.weights.data = torch.nn.functional.one_hot(ids, 16).float()
+        mods.append(layer)
         prev = width
     mods.append(GroupSum(CLASSES, tau=1.0))
     save_dlgn(path, torch.nn.Sequential(*mods).eval())
+
+
+def trained_gate_mix(checkpoint: Path) -> list[list[int]]:
+    """Per logic layer of a gatecomp-format DLGN checkpoint: how many gates pick each of the
+    16 functions (the argmax of the layer's weights)."""
+    import torch
+
+    state = torch.load(checkpoint, weights_only=True)["state_dict"]
+    layers = sorted(int(k.split(".")[0]) for k in state if k.endswith(".weights"))
+    return [torch.bincount(state[f"{i}.weights"].argmax(1), minlength=16).tolist()
+            for i in layers]
 
 
 def run_one(gates: int, workdir: Path, stages: int) -> dict:

@@ -30,6 +30,7 @@ With ABC installed the run ends with ABC's strongest area mapping of the compile
     python bench/fpga.py --levels-per-stage 8   # stages cut by AIG level (the older default)
     python bench/fpga.py --synthetic 20000 --jobs 2
     python bench/fpga.py --synthetic 8000 --lut-cells --no-piped --jobs 2 --time-limit 30
+    python bench/fpga.py --synthetic 8000 --gate-mix trained --lut-cells --no-piped --jobs 2
 """
 
 from __future__ import annotations
@@ -299,6 +300,11 @@ def main(argv: list[str] | None = None) -> None:
                     help="DLGN checkpoint (default: the bundled digits net)")
     ap.add_argument("--synthetic", type=int, metavar="N",
                     help="use a random synthetic DLGN of about N gates instead")
+    ap.add_argument("--gate-mix", choices=("uniform", "trained"), default="uniform",
+                    help="the synthetic net's gate choices: uniform over the 16 functions "
+                         "(default), or drawn per layer with the frequencies of the MODEL "
+                         "checkpoint's gates (the bundled digits net: more wires and "
+                         "inverters near the output, as training leaves them)")
     ap.add_argument("--device", default="ecp5-25k", help="device (default ecp5-25k)")
     ap.add_argument("--luts-per-stage", type=int, default=3, metavar="N",
                     help="gatecomp register stage every N levels of its 4-LUT cover (default 3)")
@@ -326,10 +332,11 @@ def main(argv: list[str] | None = None) -> None:
         model_path = args.model
         if args.synthetic:
             sys.path.insert(0, str(ROOT / "bench"))
-            from compile_speed import make_synthetic
+            from compile_speed import make_synthetic, trained_gate_mix
 
-            model_path = work / f"synthetic_{args.synthetic}.pt"
-            make_synthetic(model_path, args.synthetic)
+            mix = trained_gate_mix(args.model) if args.gate_mix == "trained" else None
+            model_path = work / f"synthetic_{args.synthetic}_{args.gate_mix}.pt"
+            make_synthetic(model_path, args.synthetic, gate_mix=mix)
         model = load_dlgn(model_path)
         try:
             bits, _ = dataset_vectors(model)
