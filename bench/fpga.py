@@ -265,8 +265,8 @@ def print_table(rows: list[dict], device: str, stage_opt: list[str], vectors: in
           f"with the same commands and the same OOC harness; naive cores checked with iverilog "
           f"on {vectors} vectors against PyTorch")
     head = ("flow", "latency", "LUTs core", "LUTs total", "FFs core", "FFs total",
-            "carry core", "LUT area core", "Fmax MHz", "area ratio gc/naive",
-            "Fmax ratio gc/naive")
+            "carry core", "LUT area core", "Fmax MHz", "area gatecomp/row",
+            "Fmax gatecomp/row")
     print(" | ".join(f"{h:>12}" for h in head))
     for r in rows:
         lut_ratio = gc["area_core"] / r["area_core"] if r["area_core"] else float("nan")
@@ -280,7 +280,8 @@ def print_table(rows: list[dict], device: str, stage_opt: list[str], vectors: in
     print("LUTs/FFs 'core' = the network module alone (Yosys -noflatten stat); 'total' adds the "
           "identical OOC harness; 'LUT area' = LUT4 cells + the LUT4 slots of carry cells (2 per "
           "ECP5 CCU2C, 0 per iCE40 SB_CARRY, which shares its cell's LUT); ratios use the core's "
-          "LUT area, so carry chains are not free; Fmax is nextpnr's for the whole design.")
+          "LUT area, so carry chains are not free; the two ratios put the first row (gatecomp) "
+          "over each row; Fmax is nextpnr's for the whole design.")
     ours = [r for r in rows if r["flow"].startswith("gatecomp")]
     for gc in ours:
         for r in rows:
