@@ -43,9 +43,11 @@ LUT_STEP, CHAIN_STEP = 2, 3
 LEVEL_SCALE = 2
 
 #: positions per physical chain: bridges cut the carry logically, but a static timer follows
-#: CIN -> COUT through the whole chain (70 ps per CCU2C in nextpnr's ECP5 model); at 56 one
-#: class's leaf adders for a 100-bit count share one chain
-MAX_CHAIN_POSITIONS = 56
+#: CIN -> COUT through the whole chain (70 ps per CCU2C in nextpnr's ECP5 model), and a long
+#: chain is a rigid row of slices that all its inputs, from anywhere in a random net, must
+#: reach: at 56 a uniform 8k-gate synthetic DLGN did not route in 20 min (nextpnr router1
+#: and router2), at 28 it routed in 5 min at 142 MHz for 1.6 % more LUT area (bench/fpga.py)
+MAX_CHAIN_POSITIONS = 28
 
 
 @dataclass(frozen=True)
@@ -547,10 +549,13 @@ def fill_spare_halves(core: ChainedCore, per: int) -> int:
     """Move plain LUTs into the free second halves of odd chains; returns how many moved.
 
     A chain ends in a bridge whose carry-out is 0, so the half after it computes
-    ``S = LUT4(A, B, C, D) ^ 0``: any 4-input LUT, with ``D`` a real input. A LUT moves only
-    when it is computed in the chain's own pipeline stage (no register moves), reads no
-    chain output and feeds nothing that feeds its chain (else Yosys, timing the chain as
-    one box, sees a loop); among those, one sharing the most signals with the chain.
+    ``S = LUT4(A, B, C, D) ^ 0``: any 4-input LUT, with ``D`` a real input. Yosys' ABC9
+    times a ``CCU2C`` as one box (every input to every output), so the LUT must not close a
+    combinational loop through it. A LUT of the chain's own pipeline stage moves when it
+    reads no chain output and feeds nothing that feeds its chain (among those, one sharing
+    the most signals with the chain); failing that, a LUT of another stage whose output only
+    reaches registers: the stage's registers cut every path between it and the chain, and the
+    timer's false path through the chain's carry ends in a register like the chain's own.
     """
     net, first = core.net, core.net.first_lut
     stage = stages_of(core.levels, per)
@@ -566,14 +571,30 @@ def fill_spare_halves(core: ChainedCore, per: int) -> int:
         x = first + int(j)
         if not any(int(f) in chain_fed for f in net.fanins[j, :int(net.sizes[j])]):
             pool.setdefault(int(stage[x]), set()).add(x)
+    # LUTs whose output only reaches registers (every reader in a later stage)
+    registered = {int(x) for x in first + np.flatnonzero(~core.chain_nodes[first:])}
+    for x, rs in readers.items():
+        if x in registered and any(stage[r] <= stage[x] for r in rs):
+            registered.discard(x)
     moved = 0
     for c, chain in enumerate(core.chains):
         if len(chain.positions) % 2 == 0 or chain.spare is not None:
             continue
-        here = pool.get(int(stage[chain.positions[0].s_id]), set())
+        own = int(stage[chain.positions[0].s_id])
+        here = pool.get(own, set())
         below = _boxes_below(net, box) if here else {}
         fits = [x for x in here if not (below.get(x, 0) >> c) & 1]
         if not fits:
+            other = [x for x in registered if stage[x] != own]
+            if other:
+                best = min(other, key=lambda x: (abs(int(stage[x]) - own), x))
+                registered.discard(best)
+                for st in pool.values():
+                    st.discard(best)
+                chain.spare = best
+                box[best] = c
+                core.chain_nodes[best] = True
+                moved += 1
             continue
         near: dict[int, int] = {}
         for p in chain.positions:
@@ -583,6 +604,7 @@ def fill_spare_halves(core: ChainedCore, per: int) -> int:
         pins = {x for p in chain.positions for x in p.pins}
         best = max(fits, key=lambda x: (near.get(x, 0) + (x in pins), -x))
         here.discard(best)
+        registered.discard(best)
         chain.spare = best
         box[best] = c
         core.chain_nodes[best] = True

@@ -144,7 +144,8 @@ def lut_cells_verilog(cover: LutNetwork, levels_per_stage: int, module: str, sid
 def _ccu2c_cells(core: ChainedCore, avail: np.ndarray, read) -> list[str]:
     """One ``CCU2C`` per two chain positions (``D`` tied high, see :mod:`.carry_popcount`);
     a chain's first carry-in is low; an odd chain's last half holds its spare LUT (all four
-    pins, carry-in 0 after the closing bridge) or computes nothing."""
+    pins, carry-in 0 after the closing bridge, inputs as seen in the LUT's own stage) or
+    computes nothing."""
     lines = []
     for c, chain in enumerate(core.chains):
         stage = int(avail[chain.positions[0].s_id])
@@ -163,7 +164,7 @@ def _ccu2c_cells(core: ChainedCore, avail: np.ndarray, read) -> list[str]:
                     x, net = chain.spare, core.net
                     j = x - net.first_lut
                     size = int(net.sizes[j])
-                    a, b, cc, d = ["1'b0"] * (4 - size) + [read(int(f), stage)
+                    a, b, cc, d = ["1'b0"] * (4 - size) + [read(int(f), int(avail[x]))
                                                            for f in net.fanins[j, :size]]
                     lines.append(f"  wire n{x};")
                     out, value = f"n{x}", _init(int(net.truth[j]), size)
