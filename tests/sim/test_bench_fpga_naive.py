@@ -7,28 +7,22 @@ Marked ``sim`` (it runs iverilog directly, no cocotb) and skipped where iverilog
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from gatecomp.frontends.dlgn import load_dlgn
+from tests.bench_modules import load_bench
 from tests.unit.dlgn_nets import random_dlgn
 
 pytestmark = [pytest.mark.sim,
               pytest.mark.skipif(shutil.which("iverilog") is None, reason="needs iverilog")]
 
-_PATH = Path(__file__).resolve().parents[2] / "bench" / "fpga.py"
-
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_fpga", _PATH)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_bench("fpga")
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,6 @@ rather than make gatecomp look better.
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -17,18 +14,14 @@ from gatecomp.frontends.bnn import load_bnn
 from gatecomp.frontends.bnn import reference_outputs as bnn_reference
 from gatecomp.frontends.qnn import load_qnn
 from gatecomp.frontends.qnn import reference_outputs as qnn_reference
+from tests.bench_modules import load_bench
 from tests.unit.bnn_nets import random_bnn
 from tests.unit.qnn_nets import all_inputs, random_qnn
-
-_PATH = Path(__file__).resolve().parents[2] / "bench" / "quant_lowering.py"
 
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_quant_lowering", _PATH)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_bench("quant_lowering")
 
 
 def _same(net, bits, expected):

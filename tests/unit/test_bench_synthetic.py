@@ -6,22 +6,15 @@ per-layer frequencies; a mix that is not honoured would make that benchmark meas
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
 from gatecomp.cli import BUNDLED_EXAMPLE
-
-_PATH = Path(__file__).resolve().parents[2] / "bench" / "compile_speed.py"
+from tests.bench_modules import load_bench
 
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_compile_speed", _PATH)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_bench("compile_speed")
 
 
 def test_a_one_function_mix_gives_only_that_function(bench, tmp_path):
