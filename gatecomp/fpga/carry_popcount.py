@@ -584,26 +584,21 @@ def fill_spare_halves(core: ChainedCore, per: int) -> int:
         here = pool.get(own, set())
         below = _boxes_below(net, box) if here else {}
         fits = [x for x in here if not (below.get(x, 0) >> c) & 1]
-        if not fits:
+        if fits:
+            near: dict[int, int] = {}
+            for p in chain.positions:
+                for x in p.pins:
+                    for r in readers.get(x, ()):
+                        near[r] = near.get(r, 0) + 1
+            pins = {x for p in chain.positions for x in p.pins}
+            best = max(fits, key=lambda x: (near.get(x, 0) + (x in pins), -x))
+        else:
             other = [x for x in registered if stage[x] != own]
-            if other:
-                best = min(other, key=lambda x: (abs(int(stage[x]) - own), x))
-                registered.discard(best)
-                for st in pool.values():
-                    st.discard(best)
-                chain.spare = best
-                box[best] = c
-                core.chain_nodes[best] = True
-                moved += 1
-            continue
-        near: dict[int, int] = {}
-        for p in chain.positions:
-            for x in p.pins:
-                for r in readers.get(x, ()):
-                    near[r] = near.get(r, 0) + 1
-        pins = {x for p in chain.positions for x in p.pins}
-        best = max(fits, key=lambda x: (near.get(x, 0) + (x in pins), -x))
-        here.discard(best)
+            if not other:
+                continue
+            best = min(other, key=lambda x: (abs(int(stage[x]) - own), x))
+        for st in pool.values():
+            st.discard(best)
         registered.discard(best)
         chain.spare = best
         box[best] = c
