@@ -30,7 +30,8 @@ With ABC installed the run ends with ABC's strongest area mapping of the compile
     python bench/fpga.py --levels-per-stage 8   # stages cut by AIG level (the older default)
     python bench/fpga.py --synthetic 20000 --jobs 2
     python bench/fpga.py --synthetic 8000 --lut-cells --no-piped --jobs 2 --time-limit 30
-    python bench/fpga.py --synthetic 8000 --gate-mix trained --lut-cells --no-piped --jobs 2
+    python bench/fpga.py --synthetic 8000 --gate-mix trained --lut-cells --chain-length 14 \
+        --no-piped --jobs 2
 """
 
 from __future__ import annotations
@@ -313,6 +314,10 @@ def main(argv: list[str] | None = None) -> None:
                     help="cut gatecomp's stages every L AIG levels instead")
     ap.add_argument("--lut-cells", action="store_true",
                     help="also build gatecomp with --lut-cells (its LUT cover as device cells)")
+    ap.add_argument("--chain-length", type=int, metavar="N",
+                    help="gatecomp-cells with --chain-length N (positions per carry chain)")
+    ap.add_argument("--no-cells-luts", action="store_true",
+                    help="skip gatecomp-cells-luts (--lut-cells --no-carry-chains)")
     ap.add_argument("--no-piped", action="store_true", help="skip the naive-piped variant")
     ap.add_argument("--jobs", type=int, default=1, help="builds run at once (default 1)")
     ap.add_argument("--time-limit", type=float, default=60, metavar="MIN",
@@ -353,9 +358,11 @@ def main(argv: list[str] | None = None) -> None:
         builds = [("gatecomp", gc_dir)]
         if args.lut_cells:
             cells_dir = work / "gatecomp-cells"
-            compile_gatecomp(model_path, cells_dir, args.device, [*stage_opt, "--lut-cells"])
+            chains = ["--chain-length", str(args.chain_length)] if args.chain_length else []
+            compile_gatecomp(model_path, cells_dir, args.device,
+                             [*stage_opt, "--lut-cells", *chains])
             builds.append(("gatecomp-cells", cells_dir))
-            if args.device.startswith("ecp5"):
+            if args.device.startswith("ecp5") and not args.no_cells_luts:
                 plain_dir = work / "gatecomp-cells-luts"
                 compile_gatecomp(model_path, plain_dir, args.device,
                                  [*stage_opt, "--lut-cells", "--no-carry-chains"])

@@ -57,6 +57,7 @@ class CompileOptions:
     care_set: str | None = None  # "train": inputs absent from the training split are don't-cares
     lut_cells: bool = False  # board/ synthesizes the LUT cover as device cells (--luts-per-stage)
     carry_chains: bool = True  # with lut_cells on ECP5: GroupSum popcounts on CCU2C chains
+    chain_length: int | None = None  # positions per carry chain (None: MAX_CHAIN_POSITIONS)
 
 
 @dataclass
@@ -102,6 +103,9 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
     if opts.lut_cells and given and opts.luts_per_stage is None:
         raise GatecompError(f"--lut-cells needs --luts-per-stage (the cover it writes), "
                             f"not {given[0]}")
+    if opts.chain_length is not None and not (opts.lut_cells and opts.carry_chains):
+        raise GatecompError("--chain-length sets the carry chains of --lut-cells: give "
+                            "--lut-cells (and not --no-carry-chains)")
     target = None
     if opts.board or opts.device:
         from .fpga.boards import resolve_target
@@ -219,7 +223,8 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
                 and "_group_sum" in raw.meta:
             done = _timed(say, "popcounts on carry chains")
             core, chains = _chained_core(raw, opts.script, aig, sidecar, vec.bits,
-                                         opts.luts_per_stage, alignment.cover.num_luts)
+                                         opts.luts_per_stage, alignment.cover.num_luts,
+                                         opts.chain_length)
             timings["carry_chains"] = done(chains["summary"])
         lut_cells = _lut_cells(alignment, name, sidecar, target.family, net, vec.bits, expected,
                                core)
@@ -245,7 +250,8 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
         (tmp / "report.json").write_text(json.dumps(report, indent=2) + "\n")
         if target is not None:
             from .fpga.project import write_board_project
-            write_board_project(tmp, name, sidecar, target, lut_cells)
+            write_board_project(tmp, name, sidecar, target, lut_cells,
+                                carry_chains=bool(chains and chains["used"]))
             say(f"board/ for {target.description}: run `gatecomp build {out_dir}`")
     say(f"wrote {out_dir}")
     return CompileResult(out_dir, report)
@@ -266,7 +272,7 @@ def _lut_cells(alignment, name: str, sidecar: dict, family: str, net: LogicNet,
 
 
 def _chained_core(raw: LogicNet, script: str, aig, sidecar: dict, bits: np.ndarray, per: int,
-                  plain_luts: int):
+                  plain_luts: int, chain_length: int | None = None):
     """The ECP5 core with its GroupSum popcounts on carry chains, checked by simulation
     against the optimized AIG (random and test vectors) and its tail on its own inputs across
     every count (:mod:`.fpga.carry_check`), fitted to the RTL's latency;
@@ -276,6 +282,7 @@ def _chained_core(raw: LogicNet, script: str, aig, sidecar: dict, bits: np.ndarr
         CHAIN_STEP,
         LEVEL_SCALE,
         LUT_STEP,
+        MAX_CHAIN_POSITIONS,
         chained_core,
         fill_spare_halves,
         plan_group_bits,
@@ -287,11 +294,12 @@ def _chained_core(raw: LogicNet, script: str, aig, sidecar: dict, bits: np.ndarr
                                                                 range(len(outs)))), script)
     logic, _ = lutmap(logic_aig, LutMapParams(k=FPGA_LUT_SIZE))
     budget = max(1, int(sidecar["latency"])) * per * LEVEL_SCALE
+    length = chain_length or MAX_CHAIN_POSITIONS
     # a chain counts 1.5 LUT levels (CHAIN_STEP) and the argmax is mapped for area when the
     # stages have room; otherwise a chain counts 1 (slower clock) and the argmax is mapped
     # for depth
     for step, slack in ((CHAIN_STEP, 2), (CHAIN_STEP, 0), (LUT_STEP, 2), (LUT_STEP, 0)):
-        core = chained_core(logic, groups, aig.output_names, argmax_slack=slack,
+        core = chained_core(logic, groups, aig.output_names, length, argmax_slack=slack,
                             chain_step=step)
         needed = int(core.levels[core.net.output_ids].max())
         if needed <= budget:
@@ -299,7 +307,8 @@ def _chained_core(raw: LogicNet, script: str, aig, sidecar: dict, bits: np.ndarr
     spares = fill_spare_halves(core, per * LEVEL_SCALE)
     figures = {"positions": sum(len(c.positions) for c in core.chains),
                "ccu2c": core.ccu2c,
-               "chains": len(core.chains), "spare_halves_used": spares,
+               "chains": len(core.chains), "chain_length": length,
+               "spare_halves_used": spares,
                "logic_luts": logic.num_luts,
                "lut_area": core.lut_area, "levels": needed / LEVEL_SCALE,
                "chain_levels": step / LEVEL_SCALE, "used": False}
@@ -315,7 +324,8 @@ def _chained_core(raw: LogicNet, script: str, aig, sidecar: dict, bits: np.ndarr
     if not equiv.equal:
         raise GatecompError("internal error: the carry-chain core differs from the optimized "
                             f"IR on output {aig.output_names[equiv.first_output]}")
-    bad = check_tail(groups, len(outs), aig.output_names, argmax_slack=slack, chain_step=step)
+    bad = check_tail(groups, len(outs), aig.output_names, max_positions=length,
+                     argmax_slack=slack, chain_step=step)
     if bad is not None:
         raise GatecompError("internal error: the carry-chain popcounts differ from the "
                             f"reference popcounts on output {aig.output_names[bad]}")

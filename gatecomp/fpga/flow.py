@@ -121,7 +121,7 @@ def build(build_dir: Path, freq_mhz: float | None = None,
         try:
             proc = subprocess.run(argv, cwd=board, capture_output=True, text=True, timeout=left)
         except subprocess.TimeoutExpired:
-            _too_long(step, board, cells, time_limit_min)
+            _too_long(step, board, cells, time_limit_min, bool(record.get("carry_chains")))
         seconds[step.tool] = round(time.perf_counter() - start, 2)
         if proc.returncode != 0:
             _fail(module, target, board, step, proc)
@@ -145,7 +145,7 @@ def build(build_dir: Path, freq_mhz: float | None = None,
                        board / record["netlist"], report)
 
 
-def _too_long(step, board: Path, cells: bool, limit_min: float) -> None:
+def _too_long(step, board: Path, cells: bool, limit_min: float, chains: bool = False) -> None:
     """The one-line error for a step stopped at the time limit, with its last log line."""
     log_path = board / step.log if step.log else None
     lines = (log_path.read_text(errors="replace").strip().splitlines()
@@ -153,8 +153,9 @@ def _too_long(step, board: Path, cells: bool, limit_min: float) -> None:
     last = f"; last log line: {lines[-1].removeprefix('Info:').strip()}" if lines else ""
     hint = "give it more with --time-limit"
     if step.tool.startswith("nextpnr") and cells:
-        hint = ("a --lut-cells core of a big net may not route: compile without --lut-cells, "
-                "or give it more with --time-limit")
+        shorter = "with shorter carry chains (--chain-length 14) or " if chains else ""
+        hint = (f"a --lut-cells core of a big net may not route: compile {shorter}without "
+                f"--lut-cells, or give it more with --time-limit")
     raise GatecompError(f"{step.name} did not finish within {limit_min:g} min ({hint})"
                         f"{last}")
 

@@ -216,11 +216,12 @@ def readme(module: str, sidecar: dict, target: Target) -> str:
 
 
 def write_board_project(build_dir: Path, module: str, sidecar: dict, target: Target,
-                        lut_cells: str | None = None) -> Path:
+                        lut_cells: str | None = None, carry_chains: bool = False) -> Path:
     """Write ``build_dir/board/`` for ``target``; returns its path.
 
     ``lut_cells`` is the core as device LUT cells (``--luts-per-stage``): written as
-    ``NAME_luts.v`` and synthesized instead of ``rtl/NAME.v``.
+    ``NAME_luts.v`` and synthesized instead of ``rtl/NAME.v``; ``carry_chains`` says that it
+    holds carry-chain popcounts (recorded, so a build that does not route can say what helps).
     """
     board = Path(build_dir) / BOARD_DIR
     board.mkdir(parents=True, exist_ok=True)
@@ -250,6 +251,7 @@ def write_board_project(build_dir: Path, module: str, sidecar: dict, target: Tar
     record = {"module": module, "top": top, "target": target.as_dict(), "freq_mhz": freq,
               "bitstream": bitstream_name(module, target),
               "netlist": f"{module}_netlist.v", "core": core_source(module, cells),
+              "carry_chains": cells and carry_chains,
               "uart_frame_bytes": frame_bytes(sidecar) if target.board else None,
               "uart": uart}
     (board / TARGET_FILE).write_text(json.dumps(record, indent=2) + "\n")

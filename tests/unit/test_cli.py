@@ -88,6 +88,31 @@ def test_lut_cells_needs_an_fpga_target_and_the_lut_pipeline(tmp_path, ckpt):
     assert not (tmp_path / "o").exists()
 
 
+def test_chain_length_needs_lut_cells_with_chains(tmp_path, ckpt):
+    for extra in ((), ("--lut-cells", "--no-carry-chains")):
+        res = _run("compile", ckpt, "-o", tmp_path / "o", "--device", "ecp5-25k", *extra,
+                   "--chain-length", "14")
+        _assert_one_line_error(res, "--chain-length sets the carry chains of --lut-cells")
+    assert not (tmp_path / "o").exists()
+
+
+def test_chain_length_reaches_the_chained_core(tmp_path):
+    """--chain-length N: the report and board/ say so, and shorter chains mean more of them."""
+    ckpt = save_dlgn(tmp_path / "w.pt", random_dlgn([100, 160], in_dim=24, k=2, seed=3))
+    got = {}
+    for n in ("28", "8"):
+        out = tmp_path / n
+        res = _run("compile", ckpt, "-o", out, "--name", "net", "--device", "ecp5-25k",
+                   "--lut-cells", "--chain-length", n)
+        assert res.exit_code == 0, res.output
+        got[n] = json.loads((out / "report.json").read_text())["carry_chains"]
+        assert got[n]["chain_length"] == int(n)
+        board = json.loads((out / "board" / "target.json").read_text())
+        assert board["carry_chains"] is got[n]["used"]
+        assert ((out / "board" / "net_luts.v").read_text().count("CCU2C #(") > 0) is got[n]["used"]
+    assert got["28"]["used"] and got["8"]["chains"] > got["28"]["chains"]
+
+
 def test_existing_output_needs_force(tmp_path, ckpt):
     out = tmp_path / "net"
     out.mkdir()

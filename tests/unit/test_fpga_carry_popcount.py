@@ -237,3 +237,27 @@ def test_tail_check_sees_every_count_and_catches_a_lost_carry(monkeypatch):
     # adders that never generate a carry: wrong as soon as two 1s meet
     monkeypatch.setattr(carry_popcount, "_first", lambda a, _b, _c=0: 0)
     assert check_tail(groups, 103, names) is not None
+
+
+@pytest.mark.parametrize("cap", [4, 10, 14, 28])
+def test_chains_hold_at_most_max_positions(cap):
+    """A chain holds at most ``max_positions`` positions; an adder longer than that gets a
+    chain of its own (two bridges: P = 0), and the counts stay right."""
+    rng = np.random.default_rng(cap)
+    m = 50
+    logic = _wires(m, rng.random(m) < 0.4)
+    groups = [[int(i) for i in rng.integers(0, m, size=n)] for n in (120, 90, 33)]
+    widths = [7, 7, 6]
+    core = chained_core(logic, groups, _names(widths, 2), max_positions=cap)
+    for chain in core.chains:
+        bridges = sum(p.p_truth == 0 for p in chain.positions)
+        assert len(chain.positions) <= cap or bridges == 2
+    assert cap > 4 or all(sum(p.p_truth == 0 for p in c.positions) == 2 for c in core.chains)
+    x = rng.random((2000, m)) < rng.random(m)
+    got = core.net.simulate(x).astype(np.int64)
+    outs = logic.simulate(x)
+    at = 0
+    for group, w in zip(groups, widths, strict=True):
+        value = got[:, at:at + w] @ (1 << np.arange(w))
+        assert np.array_equal(value, _bit_values(group, outs).sum(axis=1))
+        at += w

@@ -99,3 +99,6 @@ def test_stopped_place_and_route_of_lut_cells_suggests_the_rtl(tmp_path):
                        r"of a big net may not route: compile without --lut-cells.*last log "
                        r"line: 81000 \|  43072 \| 15847\|"):
         _too_long(step, tmp_path, True, 30)
+    with pytest.raises(GatecompError, match=r"compile with shorter carry chains "
+                       r"\(--chain-length 14\) or without --lut-cells"):
+        _too_long(step, tmp_path, True, 30, chains=True)
