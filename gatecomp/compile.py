@@ -216,7 +216,7 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
                                     options=options_record,
                                     node_levels=None if alignment is None else alignment.levels)
     timings["emit"] = done(f"{len(verilog) / 1e6:.1f} MB, latency {sidecar['latency']}")
-    lut_cells = chains = None
+    lut_cells = chains = chains_script = None
     if alignment is not None and target is not None and opts.lut_cells:
         core = None
         if opts.carry_chains and target.family == "ecp5" and care_stats is None \
@@ -228,6 +228,9 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
             timings["carry_chains"] = done(chains["summary"])
         lut_cells = _lut_cells(alignment, name, sidecar, target.family, net, vec.bits, expected,
                                core)
+        if core is not None:
+            from .fpga.lut_cells import chain_ends_script
+            chains_script = chain_ends_script(core, name)
 
     report = _report(model, raw, raw.with_aig(optimized), pass_stats, vec, reference,
                      cmp.outputs["pred"], sidecar, proof, equiv, timings, options_record,
@@ -250,8 +253,7 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
         (tmp / "report.json").write_text(json.dumps(report, indent=2) + "\n")
         if target is not None:
             from .fpga.project import write_board_project
-            write_board_project(tmp, name, sidecar, target, lut_cells,
-                                carry_chains=bool(chains and chains["used"]))
+            write_board_project(tmp, name, sidecar, target, lut_cells, chains_script)
             say(f"board/ for {target.description}: run `gatecomp build {out_dir}`")
     say(f"wrote {out_dir}")
     return CompileResult(out_dir, report)

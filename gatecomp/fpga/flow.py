@@ -104,7 +104,8 @@ def build(build_dir: Path, freq_mhz: float | None = None,
     required = freq_mhz or (target.clock_hz / 1e6 if target.clock_hz else None)
     aim = required or DEFAULT_FREQ_MHZ[target.family]
     cells = record.get("core") == core_source(module, True)  # --luts-per-stage: LUT cells
-    (board / "synth.ys").write_text(yosys_script(module, target, cells))
+    chains = bool(record.get("carry_chains"))
+    (board / "synth.ys").write_text(yosys_script(module, target, cells, chains))
     steps = flow_steps(module, target, aim)
     tools = {s.tool: require_fpga_tool(s.tool) for s in steps}
     for name in (record["bitstream"], REPORT_FILE, "nextpnr_report.json"):
@@ -121,7 +122,7 @@ def build(build_dir: Path, freq_mhz: float | None = None,
         try:
             proc = subprocess.run(argv, cwd=board, capture_output=True, text=True, timeout=left)
         except subprocess.TimeoutExpired:
-            _too_long(step, board, cells, time_limit_min, bool(record.get("carry_chains")))
+            _too_long(step, board, cells, time_limit_min, chains)
         seconds[step.tool] = round(time.perf_counter() - start, 2)
         if proc.returncode != 0:
             _fail(module, target, board, step, proc)

@@ -107,6 +107,20 @@ def test_ecp5_device_bitstream_and_netlist(tmp_path, small_net):
     assert cover <= rep["resources"]["core"]["luts"] <= cover + out_bits  # + output inverters
 
 
+def test_ecp5_carry_chains_place_as_synthesized(tmp_path):
+    """A core with its popcounts on CCU2C chains through Yosys, nextpnr and ecppack: nextpnr
+    places the LUT slots Yosys counts and no more (the chains' first carry-in and last
+    carry-out stay open, so it adds no feed-in or feed-out CCU2C), and Yosys' netlist, with
+    its cell models, equals PyTorch."""
+    ckpt = save_dlgn(tmp_path / "w.pt", random_dlgn([100, 160], in_dim=24, k=2, seed=3))
+    out, rep = _flow(tmp_path, ckpt, "--device", "ecp5-25k", "bit", pipeline=("--lut-cells",))
+    chains = json.loads((out / "report.json").read_text())["carry_chains"]
+    assert chains["used"] and rep["resources"]["core"]["carry"] == chains["ccu2c"]
+    assert "script n_chains.ys starts" in (out / "board" / "synth.ys").read_text()
+    placed = rep["utilization"]["TRELLIS_COMB"]["used"]
+    assert placed - rep["resources"]["total"]["lut_area"] <= 2  # nextpnr's VCC, GND drivers
+
+
 @pytest.mark.parametrize("device", ["ecp5-25k", "ice40-up5k-sg48"])
 def test_lut_cells_core_matches_pytorch(tmp_path, small_net, device):
     """board/NAME_luts.v (device LUT cells, registers between LUT levels) in Icarus with the
