@@ -79,9 +79,9 @@ def main() -> None:
               help="With --luts-per-stage and --board/--device: board/ synthesizes gatecomp's "
                    "4-LUT cover as device cells (board/NAME_luts.v: LUT4 / SB_LUT4), which "
                    "Yosys keeps, instead of re-mapping rtl/NAME.v; on ECP5 with the popcounts "
-                   "on carry chains. Fewer LUTs on the digits DLGN (ECP5: 2665 LUT area vs "
-                   "3172, at 130 vs 161 MHz); nextpnr could not route a 12k-gate random DLGN "
-                   "built from LUT4 cells that routes from the RTL, hence off by default.")
+                   "on carry chains. Fewer LUTs on the digits DLGN (ECP5, as placed: 2667 LUT "
+                   "area vs 3173, at 127 vs 161 MHz). Off by default: nextpnr routed every "
+                   "RTL core tried, but not every big LUT-cell core (see README).")
 @click.option("--carry-chains/--no-carry-chains", default=True, show_default=True,
               help="With --lut-cells on ECP5: build the GroupSum popcounts as adder trees on "
                    "CCU2C carry chains (one chain position per LUT4 of area; about 150 instead "
