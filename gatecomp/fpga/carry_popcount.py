@@ -46,7 +46,8 @@ LEVEL_SCALE = 2
 #: CIN -> COUT through the whole chain (70 ps per CCU2C in nextpnr's ECP5 model), and a long
 #: chain is a rigid row of slices that all its inputs, from anywhere in a random net, must
 #: reach: at 56 a uniform 8k-gate synthetic DLGN did not route in 20 min (nextpnr router1
-#: and router2), at 28 it routed in 5 min at 142 MHz for 1.6 % more LUT area (bench/fpga.py)
+#: and router2), at 28 it routed in 5 min at 142 MHz for 1.6 % more LUT area (bench/fpga.py);
+#: a trained-mix one routed only at 14 (``gatecomp compile --chain-length``)
 MAX_CHAIN_POSITIONS = 28
 
 
