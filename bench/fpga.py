@@ -20,7 +20,9 @@ Both naive cores keep gatecomp's port contract (valid/ready, ``out_ready`` as cl
 they drop into the same harness; they are simulated with iverilog on the test vectors and
 compared with :func:`gatecomp.frontends.dlgn.reference_outputs` before anything is measured.
 LUT/FF figures are given for the core alone (Yosys runs ``-noflatten``; the harness is identical)
-and for the whole design; the ratios use the core. Fmax is nextpnr's for the whole design.
+and for the whole design; the ratios use the core's LUT area as placed (:func:`placed_area`:
+on ECP5 nextpnr adds cells Yosys never counts, such as carry-chain feed-ins). Fmax is
+nextpnr's for the whole design.
 With ABC installed the run ends with ABC's strongest area mapping of the compiled function
 (``&dch -f; &if -K 4 -a; &satlut``, no depth bound) as a reference for what 4-LUTs can reach.
 
