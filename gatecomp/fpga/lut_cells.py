@@ -154,10 +154,11 @@ def _ccu2c_cells(core: ChainedCore, avail: np.ndarray, read) -> list[str]:
     LUT pins are tied high, which nextpnr folds into the table (a low ``C`` or ``D`` would be
     routed from a constant driver unless its partner is high)."""
     lines = []
-    for c, chain in enumerate(core.chains):
+    _, value = _live_and_constant(core.net)
+    for c, (chain, cells) in enumerate(zip(core.chains, live_cells(core), strict=True)):
         stage = int(avail[chain.positions[0].s_id])
         cin = ""
-        for k in range(0, len(chain.positions), 2):
+        for k in range(0, 2 * cells, 2):
             halves = chain.positions[k:k + 2]
             conn, inits = [f".CIN({cin})"], []
             for h in range(2):
@@ -181,7 +182,7 @@ def _ccu2c_cells(core: ChainedCore, avail: np.ndarray, read) -> list[str]:
                 conn += [f".A{h}({a})", f".B{h}({b})", f".C{h}({cc})", f".D{h}({d})",
                          f".S{h}({out})"]
                 inits.append(f".INIT{h}(16'h{value:04x})")
-            last = k + 2 >= len(chain.positions)
+            last = k // 2 == cells - 1
             cout = "" if last else f"cc{c}_{k // 2}"
             if not last:
                 lines.append(f"  wire {cout};")
@@ -189,7 +190,59 @@ def _ccu2c_cells(core: ChainedCore, avail: np.ndarray, read) -> list[str]:
                          f".INJECT1_1(\"NO\")) ccu_{c}_{k // 2} ({', '.join(conn)}, "
                          f".COUT({cout}));")
             cin = cout
+        # a dropped cell's sums are constants (driven here) or read only by dead logic
+        for x in [p.s_id for p in chain.positions[2 * cells:]] + (
+                [chain.spare] if chain.spare is not None and 2 * cells < len(chain.positions)
+                else []):
+            lines.append(f"  wire n{x}" + (f" = 1'b{value[x]};" if value[x] >= 0 else ";"))
     return lines
+
+
+def _live_and_constant(net: LutNetwork) -> tuple[np.ndarray, np.ndarray]:
+    """Per id: whether it is a non-constant that reaches an output through inputs the tables
+    really read (Yosys drops an input a table ignores), and its value where it is a constant
+    (folded from constant inputs), else -1."""
+    n = net.first_lut + net.num_luts
+    const = np.zeros(n, dtype=bool)
+    value = np.zeros(n, dtype=bool)
+    const[0] = True
+    for j in range(net.num_luts):
+        size, truth = int(net.sizes[j]), int(net.truth[j])
+        fan = [int(f) for f in net.fanins[j, :size]]
+        rows = [m for m in range(1 << size)
+                if all(not const[f] or ((m >> i) & 1) == value[f] for i, f in enumerate(fan))]
+        outs = {(truth >> m) & 1 for m in rows}
+        if len(outs) == 1:
+            const[net.first_lut + j], value[net.first_lut + j] = True, bool(outs.pop())
+    live = np.zeros(n, dtype=bool)
+    live[net.output_ids] = True
+    for j in range(net.num_luts - 1, -1, -1):  # fanins come before their readers
+        if live[net.first_lut + j] and not const[net.first_lut + j]:
+            size, truth = int(net.sizes[j]), int(net.truth[j])
+            for i in range(size):
+                if _depends(truth, size, i):
+                    live[int(net.fanins[j, i])] = True
+    return live & ~const, np.where(const, value.astype(np.int8), np.int8(-1))
+
+
+def live_cells(core: ChainedCore) -> list[int]:
+    """Per chain, how many of its ``CCU2C`` to write: up to the last one with an output that
+    reaches a core output. A trailing cell whose sums nothing needs (say a count's top bit that
+    the argmax's tables ignore) would be removed by Yosys anyway."""
+    live, _ = _live_and_constant(core.net)
+    counts = []
+    for chain in core.chains:
+        used = [k // 2 for k, p in enumerate(chain.positions) if live[p.s_id]]
+        if chain.spare is not None and live[chain.spare]:
+            used.append((len(chain.positions) - 1) // 2)
+        counts.append(max(used) + 1 if used else 0)
+    return counts
+
+
+def _depends(truth: int, size: int, i: int) -> bool:
+    """Whether a ``size``-input table reads input ``i``."""
+    return any(((truth >> m) & 1) != ((truth >> (m | 1 << i)) & 1)
+               for m in range(1 << size) if not m >> i & 1)
 
 
 def chain_ends_script(core: ChainedCore, module: str) -> str:
@@ -199,13 +252,19 @@ def chain_ends_script(core: ChainedCore, module: str) -> str:
     (and a feed-out after a last carry-out that has a net), two slices per chain that no
     Yosys figure shows. Section ``starts`` runs before the netlist is written; ``ends`` after,
     since a simulator cannot drive an output port from a constant."""
-    cells = [(f"ccu_{c}_0", f"ccu_{c}_{(len(chain.positions) - 1) // 2}")
-             for c, chain in enumerate(core.chains)]
+    live, _ = _live_and_constant(core.net)
+    starts, ends = [], []
+    for c, (chain, n) in enumerate(zip(core.chains, live_cells(core), strict=True)):
+        sums = [k // 2 for k, p in enumerate(chain.positions[:2 * n]) if live[p.s_id]]
+        if sums:  # a cell whose chain sums are all constant or unread, ABC9 may dissolve
+            starts.append(f"ccu_{c}_0")
+            if sums[-1] == n - 1:
+                ends.append(f"ccu_{c}_{n - 1}")
     return "\n".join([
         "# generated by gatecomp: the carry chains' open ends (see board/synth.ys)",
-        "starts:", f"cd {module}", *(f"connect -port {first} CIN 1'bx" for first, _ in cells),
+        "starts:", f"cd {module}", *(f"connect -port {cell} CIN 1'bx" for cell in starts),
         "cd ..",
-        "ends:", f"cd {module}", *(f"connect -port {last} COUT 1'bx" for _, last in cells),
+        "ends:", f"cd {module}", *(f"connect -port {cell} COUT 1'bx" for cell in ends),
         "cd ..", ""])
 
 

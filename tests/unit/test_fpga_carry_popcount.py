@@ -261,3 +261,31 @@ def test_chains_hold_at_most_max_positions(cap):
         value = got[:, at:at + w] @ (1 << np.arange(w))
         assert np.array_equal(value, _bit_values(group, outs).sum(axis=1))
         at += w
+
+
+def test_constants_and_dead_cells_are_found_exactly():
+    """Groups full of constant-one bits give chain sums that are constants (Yosys' ABC9
+    dissolves a last cell whose chain sums are all constant, so the chain-ends script must
+    not name it): every id flagged constant holds that value in simulation, no live id is
+    constant, and the ends script names only cells whose chain sums are live."""
+    from gatecomp.fpga.lut_cells import _live_and_constant, chain_ends_script, live_cells
+
+    rng = np.random.default_rng(5)
+    m = 12
+    ids = np.r_[np.arange(1, m + 1), 0]
+    logic = LutNetwork(num_inputs=m, fanins=np.zeros((0, 4), dtype=np.int64),
+                       sizes=np.zeros(0, dtype=np.int64), truth=np.zeros(0, dtype=np.uint64),
+                       output_ids=ids, output_compl=np.r_[np.zeros(m, dtype=bool), True])
+    groups = [[m] * 9 + [int(i) for i in rng.integers(0, m, size=6)], [m] * 7, [0, 1, m, m]]
+    core = chained_core(logic, groups, _names([4, 3, 3], 2))
+    live, value = _live_and_constant(core.net)
+    values = _node_values(core.net, rng.random((400, m)) < 0.5)
+    for x in np.flatnonzero(value >= 0):
+        assert (values[:, x] == value[x]).all(), x
+    assert not (live & (value >= 0)).any()
+    assert (value >= 0).sum() > 0  # the constant-one group's sums
+    script = chain_ends_script(core, "m")
+    for c, (chain, n) in enumerate(zip(core.chains, live_cells(core), strict=True)):
+        assert n <= (len(chain.positions) + 1) // 2
+        if f"ccu_{c}_{n - 1} COUT" in script:
+            assert any(live[p.s_id] for p in chain.positions[2 * (n - 1):2 * n])
