@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..passes.lutmap_truth import VAR_TT, tt_depends
 from ..passes.lutnet import LutNetwork
 from .carry_popcount import LEVEL_SCALE, ChainedCore
 
@@ -154,8 +155,8 @@ def _ccu2c_cells(core: ChainedCore, avail: np.ndarray, read) -> list[str]:
     LUT pins are tied high, which nextpnr folds into the table (a low ``C`` or ``D`` would be
     routed from a constant driver unless its partner is high)."""
     lines = []
-    _, value = _live_and_constant(core.net)
-    for c, (chain, cells) in enumerate(zip(core.chains, live_cells(core), strict=True)):
+    live, value = _live_and_constant(core.net)
+    for c, (chain, cells) in enumerate(zip(core.chains, live_cells(core, live), strict=True)):
         stage = int(avail[chain.positions[0].s_id])
         cin = ""
         for k in range(0, 2 * cells, 2):
@@ -218,18 +219,17 @@ def _live_and_constant(net: LutNetwork) -> tuple[np.ndarray, np.ndarray]:
     live[net.output_ids] = True
     for j in range(net.num_luts - 1, -1, -1):  # fanins come before their readers
         if live[net.first_lut + j] and not const[net.first_lut + j]:
-            size, truth = int(net.sizes[j]), int(net.truth[j])
+            size, truth = int(net.sizes[j]), net.truth[j]
             for i in range(size):
-                if _depends(truth, size, i):
+                if tt_depends(truth, i, VAR_TT):
                     live[int(net.fanins[j, i])] = True
     return live & ~const, np.where(const, value.astype(np.int8), np.int8(-1))
 
 
-def live_cells(core: ChainedCore) -> list[int]:
+def live_cells(core: ChainedCore, live: np.ndarray) -> list[int]:
     """Per chain, how many of its ``CCU2C`` to write: up to the last one with an output that
-    reaches a core output. A trailing cell whose sums nothing needs (say a count's top bit that
-    the argmax's tables ignore) would be removed by Yosys anyway."""
-    live, _ = _live_and_constant(core.net)
+    is ``live`` (:func:`_live_and_constant`). A trailing cell whose sums nothing needs (say a
+    count's top bit that the argmax's tables ignore) would be removed by Yosys anyway."""
     counts = []
     for chain in core.chains:
         used = [k // 2 for k, p in enumerate(chain.positions) if live[p.s_id]]
@@ -237,12 +237,6 @@ def live_cells(core: ChainedCore) -> list[int]:
             used.append((len(chain.positions) - 1) // 2)
         counts.append(max(used) + 1 if used else 0)
     return counts
-
-
-def _depends(truth: int, size: int, i: int) -> bool:
-    """Whether a ``size``-input table reads input ``i``."""
-    return any(((truth >> m) & 1) != ((truth >> (m | 1 << i)) & 1)
-               for m in range(1 << size) if not m >> i & 1)
 
 
 def chain_ends_script(core: ChainedCore, module: str) -> str:
@@ -254,7 +248,7 @@ def chain_ends_script(core: ChainedCore, module: str) -> str:
     since a simulator cannot drive an output port from a constant."""
     live, _ = _live_and_constant(core.net)
     starts, ends = [], []
-    for c, (chain, n) in enumerate(zip(core.chains, live_cells(core), strict=True)):
+    for c, (chain, n) in enumerate(zip(core.chains, live_cells(core, live), strict=True)):
         sums = [k // 2 for k, p in enumerate(chain.positions[:2 * n]) if live[p.s_id]]
         if sums:  # a cell whose chain sums are all constant or unread, ABC9 may dissolve
             starts.append(f"ccu_{c}_0")

@@ -285,7 +285,7 @@ def test_constants_and_dead_cells_are_found_exactly():
     assert not (live & (value >= 0)).any()
     assert (value >= 0).sum() > 0  # the constant-one group's sums
     script = chain_ends_script(core, "m")
-    for c, (chain, n) in enumerate(zip(core.chains, live_cells(core), strict=True)):
+    for c, (chain, n) in enumerate(zip(core.chains, live_cells(core, live), strict=True)):
         assert n <= (len(chain.positions) + 1) // 2
         if f"ccu_{c}_{n - 1} COUT" in script:
             assert any(live[p.s_id] for p in chain.positions[2 * (n - 1):2 * n])
