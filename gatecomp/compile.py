@@ -58,6 +58,7 @@ class CompileOptions:
     lut_cells: bool = False  # board/ synthesizes the LUT cover as device cells (--luts-per-stage)
     carry_chains: bool = True  # with lut_cells on ECP5: GroupSum popcounts on CCU2C chains
     chain_length: int | None = None  # positions per carry chain (None: MAX_CHAIN_POSITIONS)
+    parametrization: str | None = None  # DLGN state_dicts with (out, 4) weights: light | warp
 
 
 @dataclass
@@ -117,7 +118,7 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
     timings: dict[str, float] = {}
 
     done = _timed(say, "load")
-    frontend, model = load_model(model_path)
+    frontend, model = load_model(model_path, parametrization=opts.parametrization)
     timings["load"] = done(f"{model.format} model from {model_path}")
 
     done = _timed(say, "lower")
@@ -158,6 +159,8 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
         raise GatecompError(
             f"internal error: the lowered IR differs from the PyTorch reference on "
             f"{cmp.mismatching_vectors} of {cmp.vectors} vectors (first: {cmp.first[0]})")
+    own = _check_own_forward(frontend, model, raw, vec.bits, str(model_path))
+    say(f"  reference: {own.name}")
     if care_stats is not None:
         # outside the care set the hardware computes the swept net: it is what RTL must match
         expected = net.output_words(simulate(spec.aig, vec.bits))
@@ -236,6 +239,7 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
                      cmp.outputs["pred"], sidecar, proof, equiv, timings, options_record,
                      str(model_path))
     report["checks"]["equivalence"] = None if own_proof is None else own_proof.as_dict()
+    report["checks"]["reference"] = {"name": own.name, "independent": own.independent}
     report["luts"] = luts
     report["care_set"] = care_stats
     if alignment is not None:
@@ -377,6 +381,26 @@ def _lut_estimates(aig) -> dict[str, dict]:
 def _default_name(out_dir: Path) -> str:
     stem = "".join(c if c.isalnum() or c == "_" else "_" for c in out_dir.name) or "net"
     return stem if not stem[0].isdigit() else f"net_{stem}"
+
+
+def _check_own_forward(frontend, model, raw: LogicNet, bits: np.ndarray, source: str):
+    """Run the model's own forward where its library can run, and hold the IR to it.
+
+    gatecomp's reference is its own reading of the weights; a misread checkpoint would pass
+    that check. The model's own forward cannot be fooled that way.
+    """
+    own = frontend.own_forward(model, bits)
+    if own.outputs is None:
+        return own
+    cmp = compare_with_reference(raw, bits, own.outputs, partial=True)
+    if not cmp.ok:
+        first = cmp.first[0]
+        raise GatecompError(
+            f"{source}: the circuit differs from {own.name} on {cmp.mismatching_vectors} of "
+            f"{cmp.vectors} vectors (vector {first['vector']}, {first['port']}: model "
+            f"{first['expected']}, circuit {first['got']}): gatecomp cannot read this model "
+            "exactly; nothing was written")
+    return own
 
 
 def _accuracy(pred: np.ndarray, labels: np.ndarray | None) -> float | None:

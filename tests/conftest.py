@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+import types
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from gatecomp.aig import AIG, AIGBuilder, check_aig, depth, read_aiger, simulate_words
+from gatecomp.frontends import difflogic_shim
 from gatecomp.toolchain import find_abc
 
 #: the EPFL benchmark AIGs in ../shared beside the repository (present in CI and dev checkouts)
@@ -63,3 +66,18 @@ def assert_local_pass_contract(aig: AIG, out: AIG, stats, params, words: np.ndar
     if params.preserve_levels:
         assert depth(out) <= depth(clean)
     assert stats.ands_after == out.num_ands
+
+
+@pytest.fixture
+def difflogic_module(monkeypatch):
+    """Classes named exactly like difflogic's, registered under difflogic's module names."""
+    pkg, mod = types.ModuleType("difflogic"), types.ModuleType("difflogic.difflogic")
+    classes = {}
+    for base in (difflogic_shim.LogicLayer, difflogic_shim.GroupSum):
+        cls = type(base.__name__, (base,), {"__module__": "difflogic.difflogic"})
+        setattr(mod, cls.__name__, cls)
+        classes[cls.__name__] = cls
+    pkg.difflogic = mod
+    monkeypatch.setitem(sys.modules, "difflogic", pkg)
+    monkeypatch.setitem(sys.modules, "difflogic.difflogic", mod)
+    return classes

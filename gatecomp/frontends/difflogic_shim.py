@@ -75,6 +75,13 @@ class GroupSum(nn.Module):
         return x.reshape(*x.shape[:-1], self.k, x.shape[-1] // self.k).sum(-1) / self.tau
 
 
+#: every attribute a pickled difflogic LogicLayer carries (``given_x_indices_of_y*``: the CUDA
+#: implementation's reverse wiring, derived from ``indices``); the reader refuses any other
+LOGIC_LAYER_ATTRIBUTES: tuple[str, ...] = (
+    "in_dim", "out_dim", "device", "grad_factor", "implementation", "connections", "indices",
+    "num_neurons", "num_weights", "given_x_indices_of_y_start", "given_x_indices_of_y",
+)
+
 #: The allow-list for ``torch.serialization.safe_globals`` when reading a pickled model.
 SAFE_GLOBALS: list = [
     nn.Sequential,

@@ -18,14 +18,18 @@ shapes, ranges and values once for all formats. Supported:
     ``{"<prefix>weights": (out, 16), "<prefix>indices": (2, out)}`` per layer; the wiring may
     instead be passed separately (difflogic does not store it in its state_dict).
 ``torchlogix.state_dict``
-    ``{"<prefix>weight": (out, 16) raw or (out, 4) light,
-    "<prefix>connections.indices": (2, out)}``. (out, 4) weights are read as the light
-    parametrisation (gate = ``weight > 0`` per truth-table entry); torchlogix's Walsh
-    parametrisation has the same shape and cannot be told apart: it is not supported.
+    ``{"<prefix>weight": (out, 16) raw or (out, 4) light/warp,
+    "<prefix>connections.indices": (2, out), "<prefix>_export_lut_ids": (out,) (optional,
+    checked against the gates read)}`` of ``LogicDense`` layers with ``lut_rank=2`` and fixed
+    connections. light and warp are both stored as (out, 4): the parametrization must be named
+    (wrapper field ``parametrization`` or ``--parametrization``), it is never guessed.
 
 A state_dict may be wrapped as ``{"state_dict" | "model_state_dict": sd, "num_classes" | "k",
-"tau", "input_width"}``; state_dicts carry no GroupSum, so ``num_classes`` comes from the wrapper
-or the caller.
+"tau", "input_width", "parametrization"}`` (plus training bookkeeping such as ``epoch``, which is
+skipped); state_dicts carry no GroupSum, so ``num_classes`` comes from the wrapper or the caller.
+
+Every entry is read or refused (:mod:`gatecomp.frontends.dlgn_strict`): a key no layer consumed,
+a gap in the layer numbering, an unknown wrapper field or module attribute is a one-line error.
 """
 
 from __future__ import annotations
@@ -41,6 +45,12 @@ from ..errors import GatecompError, UnknownFormatError
 from ..nn import GroupSum, LogicLayer, ThermometerEncoding
 from . import difflogic_shim
 from .checkpoint import save_checkpoint
+from .dlgn_strict import (
+    refuse_position_gaps,
+    refuse_unknown_attributes,
+    refuse_unknown_wrapper_keys,
+    refuse_unread_keys,
+)
 
 FORMAT = "gatecomp.dlgn"
 VERSION = 1
@@ -48,6 +58,11 @@ SUPPORTED_FORMATS = ("gatecomp.dlgn", "difflogic.pickle", "difflogic.state_dict"
                      "torchlogix.state_dict", "module")
 SUPPORTED_LAYERS = ("torch.nn.Flatten", "difflogic LogicLayer", "difflogic GroupSum",
                     "gatecomp.nn.LogicLayer", "gatecomp.nn.GroupSum")
+#: other names users give torchlogix's Walsh-Hadamard ("warp") parametrization
+PARAMETRIZATION_ALIASES = {"walsh": "warp"}
+#: wrapper fields read around a bare state_dict
+WRAPPER_FIELDS = ("state_dict", "model_state_dict", "num_classes", "k", "tau", "input_width",
+                  "parametrization")
 
 
 @dataclass
@@ -58,7 +73,8 @@ class ParsedLogic:
     weights: torch.Tensor
     indices: torch.Tensor | None
     in_dim: int | None = None
-    parametrization: str | None = None  # None: infer from the weight shape
+    parametrization: str | None = None  # None: raw if (out, 16), else it must be named
+    export_ids: torch.Tensor | None = None  # torchlogix's cached gate IDs, checked when read
 
 
 @dataclass
@@ -72,6 +88,8 @@ class ParsedNet:
     input_width: int | None = None
     encoding: dict | None = None
     extra: dict = field(default_factory=dict)  # dataset, metrics, training, ...
+    state_dict: dict | None = None  # the state_dict as read (a library's forward reloads it)
+    origin: nn.Module | None = None  # the module as given or unpickled (its own forward)
 
 
 # -- loading a file ------------------------------------------------------------------------
@@ -114,6 +132,7 @@ def parse(obj: object, source: str) -> ParsedNet:
                                      f"(supported: {', '.join(SUPPORTED_FORMATS)})")
         for key in ("state_dict", "model_state_dict"):
             if isinstance(obj.get(key), dict):
+                refuse_unknown_wrapper_keys(source, obj, WRAPPER_FIELDS)
                 net = parse_state_dict(obj[key], source)
                 _apply_wrapper(net, obj, source)
                 return net
@@ -133,6 +152,27 @@ def _apply_wrapper(net: ParsedNet, wrapper: dict, source: str) -> None:
         net.input_width = None if width is None else int(width)
     except (TypeError, ValueError):
         raise GatecompError(f"{source}: num_classes/tau/input_width must be numbers") from None
+    declared = wrapper.get("parametrization")
+    if declared is not None:
+        set_parametrization(net, declared, source, "the checkpoint's 'parametrization'")
+
+
+def set_parametrization(net: ParsedNet, declared: object, source: str, origin: str) -> None:
+    """Name the parametrization of every logic layer: one name, or one per layer.
+
+    A layer whose format already states it must agree (our format and pickled modules do).
+    """
+    names = declared if isinstance(declared, list | tuple) else [declared] * len(net.logic)
+    if len(names) != len(net.logic) or not all(isinstance(n, str) for n in names):
+        raise GatecompError(f"{source}: {origin} must be a name or a list of {len(net.logic)} "
+                            "names (raw, light, warp)")
+    for layer, name in zip(net.logic, names, strict=True):
+        name = PARAMETRIZATION_ALIASES.get(name, name)
+        stated = PARAMETRIZATION_ALIASES.get(layer.parametrization, layer.parametrization)
+        if stated is not None and stated != name:
+            raise GatecompError(f"{source}: {layer.name} is {stated!r} but {origin} says "
+                                f"{name!r}")
+        layer.parametrization = name
 
 
 # -- in-memory / pickled modules -----------------------------------------------------------
@@ -146,14 +186,18 @@ def parse_module(module: nn.Module) -> ParsedNet:
     """Read an ``nn.Sequential`` (possibly nested) of supported layers."""
     mods = _flatten_modules(module)
     shim = any(isinstance(m, (difflogic_shim.LogicLayer, difflogic_shim.GroupSum)) for m in mods)
-    net = ParsedNet("difflogic.pickle" if shim else "module", [])
+    net = ParsedNet("difflogic.pickle" if shim else "module", [], origin=module)
     for pos, m in enumerate(mods):
         where = f"module {pos} ({type(m).__name__})"
         if net.k is not None and not isinstance(m, nn.Flatten):
             raise GatecompError(f"{where} follows the GroupSum; GroupSum must be the last layer")
+        _refuse_unread_state(m, where)
         if isinstance(m, nn.Flatten):
             if net.logic:
                 raise GatecompError(f"{where}: Flatten is only supported before the logic layers")
+            if (m.start_dim, m.end_dim) != (1, -1):
+                raise GatecompError(f"{where}: Flatten(start_dim={m.start_dim}, end_dim="
+                                    f"{m.end_dim}) is not the (1, -1) that keeps samples apart")
         elif isinstance(m, LogicLayer):
             net.logic.append(ParsedLogic(where, m.weights.detach(), m.indices.detach(),
                                          m.in_dim, m.parametrization))
@@ -172,6 +216,26 @@ def parse_module(module: nn.Module) -> ParsedNet:
             raise GatecompError(f"{where}: unsupported layer type {cls} "
                                 f"(supported: {', '.join(SUPPORTED_LAYERS)})")
     return net
+
+
+#: what each supported module class may carry: (attributes, parameters, buffers); anything
+#: else in a pickled module is refused by name
+_MODULE_STATE: dict[type, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    nn.Flatten: (("start_dim", "end_dim"), (), ()),
+    LogicLayer: (("in_dim", "out_dim", "connections", "parametrization"), ("weights",),
+                 ("indices",)),
+    GroupSum: (("k", "tau"), (), ()),
+    difflogic_shim.LogicLayer: (difflogic_shim.LOGIC_LAYER_ATTRIBUTES, ("weights",), ()),
+    difflogic_shim.GroupSum: (("k", "tau", "device"), (), ()),
+}
+
+
+def _refuse_unread_state(m: nn.Module, where: str) -> None:
+    state = _MODULE_STATE.get(type(m))
+    if state is not None:
+        attributes, parameters, buffers = state
+        refuse_unknown_attributes(m, where, attributes=attributes, parameters=parameters,
+                                  buffers=buffers)
 
 
 def _int_attr(m: nn.Module, name: str, where: str) -> int | None:
@@ -205,7 +269,11 @@ def _natural_key(prefix: str) -> list:
 
 
 def parse_state_dict(sd: dict, source: str) -> ParsedNet:
-    """Read a difflogic or torchlogix state_dict (wiring may be missing: given separately)."""
+    """Read a difflogic or torchlogix state_dict (wiring may be missing: given separately).
+
+    Every entry must be consumed by a logic layer, and no ``Sequential`` position between logic
+    layers may be empty; anything else is refused (see :mod:`.dlgn_strict`).
+    """
     bad = [k for k, v in sd.items() if not isinstance(v, torch.Tensor)]
     if bad:
         raise GatecompError(f"{source}: state_dict entry {bad[0]!r} is not a tensor")
@@ -216,29 +284,51 @@ def parse_state_dict(sd: dict, source: str) -> ParsedNet:
     difflogic = [k[: -len("weights")] for k in keys
                  if (k == "weights" or k.endswith(".weights"))
                  and not k.endswith("connections.weights")]
-    learnable = [k for k in keys if k.endswith("connections.weights")]
-    if learnable:
-        raise GatecompError(f"{source}: learnable connections ({learnable[0]}) are not supported; "
-                            "export fixed wiring (connections.indices)")
     if difflogic and not torchlogix:
-        fmt, prefixes, wkey, ikey = "difflogic.state_dict", difflogic, "weights", "indices"
+        fmt, prefixes = "difflogic.state_dict", difflogic
     elif torchlogix and not difflogic:
-        fmt, prefixes, wkey, ikey = ("torchlogix.state_dict", torchlogix, "weight",
-                                     "connections.indices")
+        fmt, prefixes = "torchlogix.state_dict", torchlogix
     else:
         raise GatecompError(
             f"{source}: state_dict is neither a difflogic ('<i>.weights') nor a torchlogix "
             f"('<i>.weight' + '<i>.connections.indices') layout (keys: {', '.join(keys[:6])})")
-    net = ParsedNet(fmt, [])
-    for p in sorted(prefixes, key=_natural_key):
-        idx = sd.get(p + ikey)
-        if idx is None and fmt == "difflogic.state_dict":
-            a, b = sd.get(p + "indices.0"), sd.get(p + "indices.1")
-            idx = torch.stack([a, b]) if a is not None and b is not None else None
-        if idx is None and fmt == "torchlogix.state_dict":
-            idx = sd.get(p + "indices")
-        net.logic.append(ParsedLogic(f"layer '{p.rstrip('.') or '<root>'}'", sd[p + wkey], idx))
+    prefixes = sorted(prefixes, key=_natural_key)
+    net = ParsedNet(fmt, [], state_dict=sd)
+    consumed: set[str] = set()
+    read = _read_difflogic_layer if fmt == "difflogic.state_dict" else _read_torchlogix_layer
+    for p in prefixes:
+        net.logic.append(read(sd, p, consumed))
+    refuse_unread_keys(source, keys, consumed)
+    refuse_position_gaps(source, prefixes)
     return net
+
+
+def _take(sd: dict, key: str, consumed: set[str]) -> torch.Tensor | None:
+    if key in sd:
+        consumed.add(key)
+    return sd.get(key)
+
+
+def _layer_name(prefix: str) -> str:
+    return f"layer '{prefix.rstrip('.') or '<root>'}'"
+
+
+def _read_difflogic_layer(sd: dict, p: str, consumed: set[str]) -> ParsedLogic:
+    weights = _take(sd, p + "weights", consumed)
+    idx = _take(sd, p + "indices", consumed)
+    if idx is None and p + "indices.0" in sd and p + "indices.1" in sd:
+        idx = torch.stack([_take(sd, p + "indices.0", consumed),
+                           _take(sd, p + "indices.1", consumed)])
+    return ParsedLogic(_layer_name(p), weights, idx, parametrization="raw")
+
+
+def _read_torchlogix_layer(sd: dict, p: str, consumed: set[str]) -> ParsedLogic:
+    weights = _take(sd, p + "weight", consumed)
+    idx = _take(sd, p + "connections.indices", consumed)
+    if idx is None:
+        idx = _take(sd, p + "indices", consumed)
+    export_ids = _take(sd, p + "_export_lut_ids", consumed)
+    return ParsedLogic(_layer_name(p), weights, idx, export_ids=export_ids)
 
 
 # -- ours ------------------------------------------------------------------------------------
@@ -252,15 +342,18 @@ def parse_ours(ckpt: dict, source: str) -> ParsedNet:
     if not isinstance(layers, list) or not isinstance(sd, dict):
         raise GatecompError(f"{source}: {FORMAT} checkpoint lacks 'layers' list or "
                             "'state_dict' dict")
+    refuse_unknown_wrapper_keys(source, ckpt, OUR_FIELDS)
     net = ParsedNet(FORMAT, [], encoding=ckpt.get("encoding"),
                     extra={k: ckpt[k] for k in ("dataset", "metrics", "training") if k in ckpt})
+    consumed: set[str] = set()
     for i, spec in enumerate(layers):
         kind = spec.get("type") if isinstance(spec, dict) else None
         where = f"layer {i} ({kind})"
+        _refuse_unknown_spec_keys(source, where, spec)
         if net.k is not None:
             raise GatecompError(f"{where} follows the GroupSum; GroupSum must be the last layer")
         if kind == "logic":
-            w = sd.get(f"{i}.weights")
+            w = _take(sd, f"{i}.weights", consumed)
             if w is None:
                 raise GatecompError(f"{source}: {where}: state_dict lacks '{i}.weights'")
             try:
@@ -272,7 +365,7 @@ def parse_ours(ckpt: dict, source: str) -> ParsedNet:
             if w.ndim < 1 or w.shape[0] != out_dim:
                 raise GatecompError(f"{source}: {where}: weights have shape {tuple(w.shape)} "
                                     f"but out_dim is {out_dim}")
-            net.logic.append(ParsedLogic(where, w, sd.get(f"{i}.indices"), in_dim,
+            net.logic.append(ParsedLogic(where, w, _take(sd, f"{i}.indices", consumed), in_dim,
                                          spec.get("parametrization", "raw")))
         elif kind == "groupsum":
             try:
@@ -282,14 +375,30 @@ def parse_ours(ckpt: dict, source: str) -> ParsedNet:
         else:
             raise GatecompError(f"{source}: layer {i}: unsupported layer type {kind!r} "
                                 "(supported: 'logic', 'groupsum')")
+    refuse_unread_keys(source, list(sd), consumed)
     if net.logic:
         net.input_width = net.logic[0].in_dim
     return net
 
 
+#: top-level fields of our format, and the fields of each layer spec by type
+OUR_FIELDS = ("format", "version", "layers", "state_dict", "encoding", "dataset", "metrics",
+              "training")
+_SPEC_FIELDS = {"logic": {"type", "in_dim", "out_dim", "parametrization"},
+                "groupsum": {"type", "k", "tau"}}
+
+
+def _refuse_unknown_spec_keys(source: str, where: str, spec: object) -> None:
+    known = _SPEC_FIELDS.get(spec.get("type")) if isinstance(spec, dict) else None
+    for key in (spec if known else ()):
+        if key not in known:
+            raise GatecompError(f"{source}: {where}: field {key!r} is not understood "
+                                f"(a {spec['type']} layer has {', '.join(sorted(known))})")
+
+
 def dlgn_checkpoint(module: nn.Sequential, *, encoding: ThermometerEncoding | dict | None = None,
                     dataset: dict | None = None, metrics: dict | None = None,
-                    **extra: object) -> dict:
+                    training: dict | None = None) -> dict:
     """Our checkpoint dict for an ``nn.Sequential`` of :class:`LogicLayer` s and a GroupSum.
 
     Everything is plain data + tensors, so ``torch.load(weights_only=True)`` reads it.
@@ -309,7 +418,8 @@ def dlgn_checkpoint(module: nn.Sequential, *, encoding: ThermometerEncoding | di
     if isinstance(encoding, ThermometerEncoding):
         encoding = encoding.to_dict()
     return {"format": FORMAT, "version": VERSION, "layers": layers, "state_dict": sd,
-            "encoding": encoding, "dataset": dataset, "metrics": metrics or {}, **extra}
+            "encoding": encoding, "dataset": dataset, "metrics": metrics or {},
+            **({} if training is None else {"training": training})}
 
 
 def save_dlgn(path: str | Path, module: nn.Sequential, **kwargs: object) -> Path:

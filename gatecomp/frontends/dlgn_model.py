@@ -19,6 +19,7 @@ from torch import nn
 
 from ..errors import GatecompError
 from ..nn import GroupSum, LogicLayer, ThermometerEncoding
+from ..nn.logic_layer import PARAMETRIZATIONS
 from . import dlgn_formats
 
 
@@ -51,6 +52,8 @@ class DLGNModel:
     format: str
     dataset: dict | None = None
     metrics: dict = field(default_factory=dict)
+    origin: nn.Module | None = None  # the module as given or unpickled: its own forward
+    state_dict: dict | None = None  # a bare state_dict as read: a library's model reloads it
 
     @property
     def block_size(self) -> int:
@@ -67,7 +70,8 @@ def load_dlgn(path_or_module: str | Path | nn.Module | DLGNModel, *,
               num_classes: int | None = None, tau: float | None = None,
               input_width: int | None = None,
               indices: list[np.ndarray | torch.Tensor] | None = None,
-              encoding: ThermometerEncoding | dict | None = None) -> DLGNModel:
+              encoding: ThermometerEncoding | dict | None = None,
+              parametrization: str | list[str] | None = None) -> DLGNModel:
     """Load and validate a DLGN from a checkpoint path or an in-memory module.
 
     Parameters
@@ -85,6 +89,9 @@ def load_dlgn(path_or_module: str | Path | nn.Module | DLGNModel, *,
         wiring out of its state_dict); overrides stored wiring.
     encoding:
         Input encoding to attach (overrides the checkpoint's).
+    parametrization:
+        ``raw``, ``light`` or ``warp`` (``walsh``), one for all logic layers or one each:
+        needed for torchlogix state_dicts with (out, 4) weights, which may be light or warp.
 
     Raises
     ------
@@ -102,6 +109,8 @@ def load_dlgn(path_or_module: str | Path | nn.Module | DLGNModel, *,
         parsed = dlgn_formats.parse(dlgn_formats.load_file(path_or_module), source)
     else:
         raise GatecompError(f"cannot load a DLGN from a {type(path_or_module).__name__}")
+    if parametrization is not None:
+        dlgn_formats.set_parametrization(parsed, parametrization, source, "--parametrization")
     if num_classes is not None:
         parsed.k = int(num_classes)
     if tau is not None:
@@ -161,7 +170,32 @@ def _assemble(parsed: dlgn_formats.ParsedNet, source: str) -> DLGNModel:
     module = nn.Sequential(*layers).eval()
     module.requires_grad_(False)
     return DLGNModel(module, input_width, k, tau, specs, enc, source, parsed.format,
-                     parsed.extra.get("dataset"), dict(parsed.extra.get("metrics") or {}))
+                     parsed.extra.get("dataset"), dict(parsed.extra.get("metrics") or {}),
+                     parsed.origin, parsed.state_dict)
+
+
+def _parametrization(declared: str | None, w: torch.Tensor, where: str) -> str:
+    """The layer's parametrization: declared, or raw for (out, 16); never guessed for (out, 4).
+
+    torchlogix stores light and warp weights alike as (out, 4), and they compute different
+    gates from the same numbers.
+    """
+    declared = dlgn_formats.PARAMETRIZATION_ALIASES.get(declared, declared)
+    if declared is None:
+        if w.shape[1] == 16:
+            return "raw"
+        raise GatecompError(
+            f"{where}: weights {tuple(w.shape)} may be torchlogix's light or warp "
+            "parametrization (both are stored as (out, 4)): name it with 'parametrization' in "
+            "the checkpoint wrapper or --parametrization light|warp")
+    if declared not in PARAMETRIZATIONS:
+        raise GatecompError(f"{where}: unknown parametrization {declared!r} "
+                            f"(supported: {', '.join(PARAMETRIZATIONS)})")
+    if w.shape[1] != (16 if declared == "raw" else 4):
+        raise GatecompError(f"{where}: weights {tuple(w.shape)} do not match the declared "
+                            f"{declared!r} parametrization of two-input gates "
+                            f"({'(out, 16)' if declared == 'raw' else '(out, 4)'})")
+    return declared
 
 
 def _build_layer(i: int, p: dlgn_formats.ParsedLogic, width: int | None,
@@ -171,12 +205,9 @@ def _build_layer(i: int, p: dlgn_formats.ParsedLogic, width: int | None,
     if not isinstance(w, torch.Tensor) or not w.is_floating_point() or w.ndim != 2 \
             or w.shape[1] not in (16, 4):
         shape = tuple(w.shape) if isinstance(w, torch.Tensor) else type(w).__name__
-        raise GatecompError(f"{where}: weights have shape {shape}, expected (out, 16) "
-                            "logits or (out, 4) light truth-table logits (floating point)")
-    kind = "raw" if w.shape[1] == 16 else "light"
-    if p.parametrization is not None and p.parametrization != kind:
-        raise GatecompError(f"{where}: weights {tuple(w.shape)} do not match the declared "
-                            f"{p.parametrization!r} parametrization")
+        raise GatecompError(f"{where}: weights have shape {shape}, expected (out, 16) raw "
+                            "logits or (out, 4) light/warp weights (floating point)")
+    kind = _parametrization(p.parametrization, w, where)
     out = int(w.shape[0])
     if out < 1:
         raise GatecompError(f"{where}: layer has no gates")
@@ -204,4 +235,16 @@ def _build_layer(i: int, p: dlgn_formats.ParsedLogic, width: int | None,
         bad = lo if lo < 0 else hi
         raise GatecompError(f"{where}: wiring index {bad} out of range for in_dim {in_dim}")
     layer = LogicLayer(in_dim, out, parametrization=kind, indices=idx, weights=w.detach().cpu())
+    _check_export_ids(layer, p.export_ids, where)
     return layer.eval()
+
+
+def _check_export_ids(layer: LogicLayer, export_ids: torch.Tensor | None, where: str) -> None:
+    """torchlogix's export mode caches each gate's ID; it must be the gate read from weights."""
+    if export_ids is None:
+        return
+    ids = layer.gate_ids()
+    if tuple(export_ids.shape) != tuple(ids.shape) or not torch.equal(
+            export_ids.to(torch.int64), ids):
+        raise GatecompError(f"{where}: '_export_lut_ids' disagree with the gates its "
+                            f"{layer.parametrization} weights select")

@@ -6,6 +6,8 @@ validate their input vectors, evaluate in chunks and name their outputs the same
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 from torch import nn
@@ -42,3 +44,26 @@ def class_words(values: np.ndarray, prefix: str, ranking: np.ndarray | None = No
     result["pred"] = (torch.argmax(torch.from_numpy(rank), dim=1).numpy().astype(np.int64)
                       if len(rank) else np.zeros(0, dtype=np.int64))
     return result
+
+
+@dataclass(frozen=True)
+class OwnForward:
+    """The model's own eval-mode forward on the check vectors, or why it could not run.
+
+    ``outputs`` holds the same words as a frontend's ``reference`` (class words and ``pred``)
+    computed by the model's library code, independently of gatecomp's reading of the weights;
+    ``None`` when that code cannot run here, and then ``name`` says so and the compile's
+    check is against gatecomp's reading only.
+    """
+
+    name: str
+    outputs: dict[str, np.ndarray] | None = None
+
+    @property
+    def independent(self) -> bool:
+        return self.outputs is not None
+
+
+def reading_only(why: str) -> OwnForward:
+    """An :class:`OwnForward` that did not run: the check is against gatecomp's reading."""
+    return OwnForward(f"gatecomp's reading of the model only ({why})")

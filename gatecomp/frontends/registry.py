@@ -1,6 +1,9 @@
 """Which frontend reads a model file: one registry, so compile/info/verify stay format-blind.
 
-Each frontend bundles five functions (load, lower, reference, describe, dataset vectors). The
+Each frontend bundles six functions (load, lower, reference, own forward, describe, dataset
+vectors). ``reference`` is gatecomp's reading of the model as integers; ``own_forward`` runs the
+model's library code where it can, so compile checks the circuit against what the model itself
+computes and not only against how gatecomp read it. The
 registry offers a file to the frontends that claim its suffix, in order; a frontend that does
 not recognise the contents raises :class:`UnknownFormatError` and the next one is asked.
 """
@@ -16,6 +19,7 @@ import numpy as np
 
 from ..aig import LogicNet
 from ..errors import GatecompError, UnknownFormatError
+from .reference import OwnForward, reading_only
 
 
 @dataclass(frozen=True)
@@ -30,11 +34,14 @@ class Frontend:
     reference: Callable[[Any, np.ndarray], dict[str, np.ndarray]]
     describe: Callable[[Any], dict]
     dataset_vectors: Callable[[Any, str], tuple[np.ndarray, np.ndarray] | None]
+    own_forward: Callable[[Any, np.ndarray], OwnForward] = (
+        lambda _model, _bits: reading_only("no library forward for this format"))
 
 
 def _dlgn() -> Frontend:
     from . import dlgn
     from .dlgn_formats import SUPPORTED_FORMATS
+    from .dlgn_forward import own_forward
 
     def vectors(model, split: str):
         if model.encoding is None or not model.dataset:
@@ -43,7 +50,7 @@ def _dlgn() -> Frontend:
 
     return Frontend("dlgn", SUPPORTED_FORMATS, (".pt", ".pth", ".ckpt", ".bin", ""),
                     dlgn.load_dlgn, dlgn.lower_dlgn, dlgn.reference_outputs,
-                    dlgn.describe_dlgn, vectors)
+                    dlgn.describe_dlgn, vectors, own_forward)
 
 
 def _bnn() -> Frontend:
@@ -75,8 +82,13 @@ def frontends() -> list[Frontend]:
     return [make() for make in FRONTEND_FACTORIES]
 
 
-def load_model(source: str | Path | Any) -> tuple[Frontend, Any]:
-    """Find the frontend for ``source`` (a path or an in-memory module) and load it."""
+def load_model(source: str | Path | Any, *, parametrization: str | None = None
+               ) -> tuple[Frontend, Any]:
+    """Find the frontend for ``source`` (a path or an in-memory module) and load it.
+
+    ``parametrization`` names the logic layers' parametrization (DLGN only: a torchlogix
+    state_dict's (out, 4) weights may be light or warp).
+    """
     available = frontends()
     if isinstance(source, str | Path):
         suffix = Path(source).suffix.lower()
@@ -85,9 +97,15 @@ def load_model(source: str | Path | Any) -> tuple[Frontend, Any]:
     else:
         candidates = available
     for fe in candidates:
+        named = {"parametrization": parametrization} \
+            if parametrization is not None and fe.name == "dlgn" else {}
         try:
-            return fe, fe.load(source)
+            model = fe.load(source, **named)
         except UnknownFormatError:
             continue
+        if parametrization is not None and not named:
+            raise GatecompError(f"{source}: --parametrization applies to logic gate networks, "
+                                f"not to this {fe.name} model")
+        return fe, model
     formats = ", ".join(fmt for f in available for fmt in f.formats)
     raise GatecompError(f"{source}: not a model format gatecomp knows (supported: {formats})")

@@ -15,7 +15,13 @@ Two parametrisations:
     ``sigmoid(weights)`` as a relaxed truth table; eval uses the entries with ``weights > 0``
     (``sigmoid > 0.5``), as torchlogix's light parametrisation does.
 
-Both relax a gate to the multilinear extension of its (probabilistic) truth table
+``warp`` (torchlogix's Walsh-Hadamard parametrisation)
+    ``weights`` (out, 4) coefficients ``w`` of the Walsh basis ``(1, B', A', A'B')`` with
+    ``A' = 1 - 2a``, ``B' = 1 - 2b``; eval outputs 1 where ``w0 + w1 B' + w2 A' + w3 A'B' < 0``,
+    summed in float in that order as torchlogix does, so sums that round to zero agree. Training
+    uses ``sigmoid(-sum)`` at the four corners as the relaxed truth table.
+
+All three relax a gate to the multilinear extension of its (probabilistic) truth table
 ``t00 (1-a)(1-b) + t01 (1-a) b + t10 a (1-b) + t11 a b``, which is exactly difflogic's
 ``bin_op_s`` mixture. In eval mode the truth table is 0/1 and the polynomial has small integer
 coefficients, so on {0, 1} inputs the float forward is exact: this is the bit-exact reference
@@ -39,8 +45,18 @@ GATE_NAMES: tuple[str, ...] = (
 TRUTH_TABLES: np.ndarray = ((np.arange(16)[:, None] >> np.array([3, 2, 1, 0])) & 1).astype(np.uint8)
 TRUTH_TABLES.setflags(write=False)
 _TT = torch.tensor(TRUTH_TABLES.tolist(), dtype=torch.float32)
+#: (4, 2) ``(A', B')`` = ``(1 - 2a, 1 - 2b)`` of the truth-table entries ``00, 01, 10, 11``
+_WALSH_CORNERS = torch.tensor([[1.0, 1.0], [1.0, -1.0], [-1.0, 1.0], [-1.0, -1.0]])
 
-PARAMETRIZATIONS = ("raw", "light")
+
+def walsh_sums(weights: torch.Tensor) -> torch.Tensor:
+    """(out, 4) torchlogix warp sums at the corners ``00, 01, 10, 11`` (its float order)."""
+    c = _WALSH_CORNERS.to(dtype=weights.dtype, device=weights.device)
+    a, b = c[:, 0], c[:, 1]
+    w = weights[:, :, None].unbind(1)
+    return w[0] * 1 + w[1] * b + w[2] * a + w[3] * (a * b)
+
+PARAMETRIZATIONS = ("raw", "light", "warp")
 CONNECTIONS = ("random", "unique")
 INITS = ("random", "residual")
 
@@ -123,14 +139,16 @@ class LogicLayer(nn.Module):
     seed:
         Seed of the wiring (and of the weight initialisation); ``None`` uses torch's global RNG.
     parametrization:
-        ``"raw"`` (16 logits per gate, difflogic) or ``"light"`` (4 truth-table logits).
+        ``"raw"`` (16 logits per gate, difflogic), ``"light"`` (4 truth-table logits) or
+        ``"warp"`` (4 Walsh coefficients, torchlogix).
     init:
         ``"random"`` (standard normal logits, difflogic) or ``"residual"`` (biased towards the
         pass-through gate ``A``, which helps deeper networks train).
     indices:
         Explicit (2, out_dim) wiring.
     weights:
-        Explicit (out_dim, 16) (raw) or (out_dim, 4) (light) logits; kept in their dtype.
+        Explicit (out_dim, 16) (raw) or (out_dim, 4) (light, warp) weights; kept in their
+        dtype.
     """
 
     def __init__(self, in_dim: int, out_dim: int, connections: str = "random",
@@ -178,8 +196,10 @@ class LogicLayer(nn.Module):
             if self.parametrization == "raw":
                 w = 0.1 * w
                 w[:, 3] += 4.0  # gate "A": the output starts as a copy of its first input
-            else:
+            elif self.parametrization == "light":
                 w = w + torch.tensor([-3.0, -3.0, 3.0, 3.0])
+            else:  # warp: sum = w2 * (1 - 2a) < 0 exactly when a = 1
+                w = 0.1 * w + torch.tensor([0.0, 0.0, 3.0, 0.0])
         return w
 
     # -- the discrete gates ----------------------------------------------------------------
@@ -188,8 +208,8 @@ class LogicLayer(nn.Module):
         w = self.weights.detach()
         if self.parametrization == "raw":
             return w.argmax(-1)
-        tables = (w > 0).to(torch.int64)
-        return tables @ torch.tensor([8, 4, 2, 1], dtype=torch.int64)
+        tables = (w > 0) if self.parametrization == "light" else (walsh_sums(w) < 0)
+        return tables.to(torch.int64) @ torch.tensor([8, 4, 2, 1], dtype=torch.int64)
 
     def truth_tables(self) -> torch.Tensor:
         """(out, 4) truth tables ``(t00, t01, t10, t11)``: relaxed in training, 0/1 in eval."""
@@ -197,6 +217,8 @@ class LogicLayer(nn.Module):
             if self.parametrization == "raw":
                 tt = _TT.to(dtype=self.weights.dtype, device=self.weights.device)
                 return torch.softmax(self.weights, dim=-1) @ tt
+            if self.parametrization == "warp":
+                return torch.sigmoid(-walsh_sums(self.weights))
             return torch.sigmoid(self.weights)
         tt = _TT.to(dtype=self.weights.dtype, device=self.weights.device)
         return tt[self.gate_ids().to(self.weights.device)]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import types
 
 import numpy as np
 import pytest
@@ -49,21 +48,6 @@ def _outputs_from_scores(scores: torch.Tensor, tau: float) -> dict[str, np.ndarr
     out = {f"count{c}": counts[:, c].numpy() for c in range(counts.shape[1])}
     out["pred"] = torch.argmax(counts, dim=1).numpy()
     return out
-
-
-@pytest.fixture
-def difflogic_module(monkeypatch):
-    """Classes named exactly like difflogic's, registered under difflogic's module names."""
-    pkg, mod = types.ModuleType("difflogic"), types.ModuleType("difflogic.difflogic")
-    classes = {}
-    for base in (difflogic_shim.LogicLayer, difflogic_shim.GroupSum):
-        cls = type(base.__name__, (base,), {"__module__": "difflogic.difflogic"})
-        setattr(mod, cls.__name__, cls)
-        classes[cls.__name__] = cls
-    pkg.difflogic = mod
-    monkeypatch.setitem(sys.modules, "difflogic", pkg)
-    monkeypatch.setitem(sys.modules, "difflogic.difflogic", mod)
-    return classes
 
 
 def test_difflogic_pickled_sequential(tmp_path, difflogic_module):
@@ -120,7 +104,8 @@ def test_torchlogix_state_dict(tmp_path, light):
         sd[f"model.{i}.connections.indices"] = idx
     path = tmp_path / "torchlogix.pt"
     torch.save(sd, path)
-    model = load_dlgn(path, num_classes=K, input_width=IN_DIM)
+    model = load_dlgn(path, num_classes=K, input_width=IN_DIM,
+                      parametrization="light" if light else None)
     assert model.format == "torchlogix.state_dict"
     assert {s.parametrization for s in model.layers} == {"light" if light else "raw"}
     _check(model, expected, x)

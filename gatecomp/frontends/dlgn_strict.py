@@ -1,0 +1,137 @@
+"""What the DLGN readers refuse: every key and attribute is read, or named in a one-line error.
+
+A reader that skips what it does not know compiles a circuit that computes something else: a
+state_dict whose conv layers were skipped still has dense layers that lower cleanly. These
+checks run on what a reader found before anything is lowered:
+
+* :func:`refuse_unread_keys` -- state_dict entries no layer consumed, with the kind of layer
+  they seem to belong to;
+* :func:`refuse_position_gaps` -- ``Sequential`` positions between logic layers that hold no
+  entries (a parameterless layer, such as pooling, that a state_dict cannot describe);
+* :func:`refuse_unknown_wrapper_keys` -- wrapper fields that are neither read nor bookkeeping;
+* :func:`refuse_unknown_attributes` -- attributes, parameters, buffers, children or hooks of a
+  pickled module that the reader does not interpret.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from torch import nn
+
+from ..errors import GatecompError
+
+#: key fragments of layers the DLGN frontend does not read, and what they belong to
+_FOREIGN_KEYS: tuple[tuple[str, str], ...] = (
+    (".main.", "a residual block (torchlogix ResidualLogicBlock)"),
+    (".shortcut.", "a residual block (torchlogix ResidualLogicBlock)"),
+    ("tree_weights", "a torchlogix LogicConv2d/LogicConv3d (convolutional tree) layer"),
+    ("connections._indices_L", "a torchlogix LogicConv2d/LogicConv3d (convolutional tree) layer"),
+    ("_export_lut_ids_L", "a torchlogix LogicConv2d/LogicConv3d (convolutional tree) layer"),
+    ("connections.weights", "learnable connections (torchlogix connections='learnable')"),
+    ("thresholds", "a binarization layer (torchlogix FixedBinarization/LearnableBinarization)"),
+    ("raw_diffs", "a binarization layer (torchlogix LearnableBinarization)"),
+    ("running_mean", "a BatchNorm layer"),
+    ("running_var", "a BatchNorm layer"),
+    ("num_batches_tracked", "a BatchNorm layer"),
+    ("bias", "a float layer (Linear/Conv)"),
+)
+
+#: wrapper fields that record training and cannot change the forward
+BOOKKEEPING_KEYS = frozenset({
+    "epoch", "epochs", "step", "global_step", "iteration", "optimizer", "optimizer_state_dict",
+    "scheduler", "scheduler_state_dict", "lr_scheduler", "loss", "best_loss", "accuracy",
+    "best_accuracy", "acc", "best_acc", "metrics", "test_accuracy", "val_accuracy",
+})
+
+
+def layer_kind(key: str) -> str:
+    """What a state_dict key seems to belong to, for the error that refuses it."""
+    for fragment, kind in _FOREIGN_KEYS:
+        if fragment in key:
+            return kind
+    return "a layer the DLGN frontend does not know"
+
+
+def refuse_unread_keys(source: str, keys: Iterable[str], consumed: set[str]) -> None:
+    """Raise on the first key of ``keys`` that no layer consumed."""
+    for key in keys:
+        if key not in consumed:
+            raise GatecompError(
+                f"{source}: state_dict entry {key!r} was not understood (it seems to belong to "
+                f"{layer_kind(key)}); gatecomp refuses rather than compile the network without "
+                "it")
+
+
+def refuse_position_gaps(source: str, prefixes: list[str]) -> None:
+    """Raise when ``Sequential`` positions between logic layers hold no entries.
+
+    A state_dict records no parameterless layers: an ``OrPooling`` or a custom function between
+    two logic layers leaves only a gap in the numbering, and compiling across it would skip the
+    layer. Only position 0 may be empty (the ``Flatten`` that difflogic's and torchlogix's
+    examples put first, which does not change the bits).
+    """
+    by_parent: dict[str, list[int]] = {}
+    for prefix in prefixes:
+        m = re.fullmatch(r"(.*?)(\d+)\.", prefix)
+        if m:
+            by_parent.setdefault(m.group(1), []).append(int(m.group(2)))
+    for parent, positions in by_parent.items():
+        positions.sort()
+        if positions[0] > 1:
+            _gap(source, parent, 0, positions[0])
+        for before, after in zip(positions, positions[1:], strict=False):
+            if after != before + 1:
+                _gap(source, parent, before, after)
+
+
+def _gap(source: str, parent: str, before: int, after: int) -> None:
+    missing = f"{parent}{before + 1}" if after == before + 2 else \
+        f"{parent}{before + 1}..{parent}{after - 1}"
+    raise GatecompError(
+        f"{source}: state_dict has no entries for module(s) {missing} between logic layers: a "
+        "parameterless layer there (pooling, ...) changes the forward and a state_dict does not "
+        "say which; save the whole module (torch.save(model)) instead")
+
+
+def refuse_unknown_wrapper_keys(source: str, wrapper: dict, read: Iterable[str]) -> None:
+    """Raise on a wrapper field that is neither read nor training bookkeeping."""
+    known = set(read) | BOOKKEEPING_KEYS
+    for key in wrapper:
+        if key not in known:
+            raise GatecompError(
+                f"{source}: checkpoint field {key!r} is not understood (gatecomp reads "
+                f"{', '.join(sorted(read))}; training bookkeeping such as 'epoch' or "
+                "'optimizer_state_dict' is skipped)")
+
+
+_MODULE_INTERNALS = frozenset(nn.Module().__dict__)
+_HOOKS = tuple(k for k in _MODULE_INTERNALS if k.endswith("hooks") or "_hooks_" in k)
+
+
+def refuse_unknown_attributes(module: nn.Module, where: str, *, attributes: Iterable[str] = (),
+                              parameters: Iterable[str] = (), buffers: Iterable[str] = ()
+                              ) -> None:
+    """Raise when a pickled module carries state its reader does not interpret.
+
+    Attributes, parameters and buffers outside the given names, any child module, and any
+    hook (hooks change the forward) are refused by name.
+    """
+    for name, allowed in (("parameter", parameters), ("buffer", buffers)):
+        table = module._parameters if name == "parameter" else module._buffers
+        for key, value in table.items():
+            if key not in set(allowed) and value is not None:
+                raise GatecompError(f"{where}: unknown {name} {key!r} (gatecomp does not know "
+                                    "how it changes the forward)")
+    if module._modules:
+        child = next(iter(module._modules))
+        raise GatecompError(f"{where}: unexpected child module {child!r}")
+    for hooks in _HOOKS:
+        if getattr(module, hooks, None):
+            raise GatecompError(f"{where}: has {hooks.strip('_')} registered, which change the "
+                                "forward; save the module without them")
+    extra = set(vars(module)) - _MODULE_INTERNALS - set(attributes)
+    if extra:
+        raise GatecompError(f"{where}: unknown attribute {sorted(extra)[0]!r} (gatecomp does not "
+                            "know how it changes the forward)")
