@@ -40,7 +40,7 @@ from gatecomp.aig import AIG, LogicNet, Port  # noqa: E402
 from gatecomp.backends.amaranth import CONSTRUCTIONS, build_component, top_fragment  # noqa: E402
 from gatecomp.backends.verilog import rtlil_text, rtlil_to_verilog  # noqa: E402
 from gatecomp.backends.verilog_core import core_verilog  # noqa: E402
-from gatecomp.passes.pipeline import PipelineParams, plan_pipeline  # noqa: E402
+from gatecomp.mapping.stages import PipelineParams, plan_pipeline  # noqa: E402
 
 
 def synthetic_net(gates: int, num_inputs: int = 1024, depth: int = 24,

@@ -1,4 +1,4 @@
-"""k-LUT mapping QoR and speed on EPFL circuits: ours (``gatecomp.passes.lutmap``) vs ABC ``if``.
+"""k-LUT mapping QoR and speed on EPFL circuits: ours (``gatecomp.mapping.lutmap``) vs ABC ``if``.
 
 For each circuit and each k (6 and 4) both mappers run in this process's run: ABC
 (``read; strash; if -K k; print_stats``, its own ``time`` for the mapping seconds) and ours on
@@ -28,7 +28,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gatecomp.aig import random_inputs, read_aiger, simulate_words  # noqa: E402
-from gatecomp.passes.lutmap import LutMapParams, lutmap  # noqa: E402
+from gatecomp.mapping.lutmap import LutMapParams, lutmap  # noqa: E402
 
 EPFL = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "epfl"
 SUBSET = ("adder", "bar", "cavlc", "i2c", "int2float", "max", "priority", "router", "sin",

@@ -48,7 +48,7 @@ from gatecomp.aig import (  # noqa: E402
     simulate_words,
     write_aiger,
 )
-from gatecomp.passes.lutmap import LutMapParams, lutmap  # noqa: E402
+from gatecomp.mapping.lutmap import LutMapParams, lutmap  # noqa: E402
 from gatecomp.passes.script import DEFAULT_SCRIPT, NAMED_SCRIPTS, run_script  # noqa: E402
 from gatecomp.verify.abc_cec import abc_cec, find_abc  # noqa: E402
 

@@ -1,7 +1,7 @@
 """Binary / quantized lowering: gatecomp's against the naive lowering other exporters do.
 
 Issue 5's benchmark. For each network both lowerings go through the same optimization script
-and the same LUT mapper (``gatecomp.passes.lutmap``, k = 4 and 6), in this run:
+and the same LUT mapper (``gatecomp.mapping.lutmap``, k = 4 and 6), in this run:
 
 * ``gatecomp``: the frontend's own lowering (BNN: compressor-tree popcounts + constant
   comparators; QNN: per neuron the smaller of a signed-digit weighted compressor tree and a
@@ -41,7 +41,7 @@ from gatecomp.frontends.arith import (  # noqa: E402
     thermometer_to_binary,
 )
 from gatecomp.frontends.registry import load_model  # noqa: E402
-from gatecomp.passes.lutmap import LutMapParams, lutmap  # noqa: E402
+from gatecomp.mapping.lutmap import LutMapParams, lutmap  # noqa: E402
 from gatecomp.passes.script import run_script  # noqa: E402
 
 EXAMPLES = ROOT / "gatecomp" / "examples"

@@ -84,7 +84,7 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
     """Compile a trained network into ``out_dir`` (see the README for the layout)."""
     from .backends.verilog import emit_verilog
     from .frontends.registry import load_model
-    from .passes.pipeline import PipelineParams
+    from .mapping.stages import PipelineParams
     from .vectors import model_vectors
     from .verify.rtl_sim import write_sim_dir
 
@@ -140,7 +140,7 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
     timings["optimize"] = done(f"{spec.aig.num_ands} -> {aig.num_ands} ANDs")
     optimized, alignment = aig, None
     if opts.luts_per_stage is not None:
-        from .passes.lut_align import align_to_luts
+        from .mapping.lut_align import align_to_luts
         done = _timed(say, "align stages to the LUT4 cover")
         alignment = align_to_luts(aig, PipelineParams(levels_per_stage=opts.luts_per_stage),
                                   k=FPGA_LUT_SIZE)
@@ -293,7 +293,7 @@ def _chained_core(raw: LogicNet, script: str, aig, sidecar: dict, bits: np.ndarr
         fill_spare_halves,
         plan_group_bits,
     )
-    from .passes.lutmap import LutMapParams, lutmap
+    from .mapping.lutmap import LutMapParams, lutmap
 
     outs, groups = plan_group_bits(raw.aig, raw.meta["_group_sum"])
     logic_aig, _ = run_script(raw.aig.with_outputs(outs, tuple(f"g{i}" for i in
@@ -369,7 +369,7 @@ def _pct(value: float | None) -> str:
 
 def _lut_estimates(aig) -> dict[str, dict]:
     """4- and 6-input LUT counts and depths of the optimized AIG (our priority-cut mapper)."""
-    from .passes.lutmap import LutMapParams, lutmap
+    from .mapping.lutmap import LutMapParams, lutmap
 
     out = {}
     for k in (4, 6):

@@ -42,7 +42,7 @@ class AIGBuilder:
 
     def hash_scope(self, scope: int) -> None:
         """Hash the gates built from now on in ``scope`` (0 at the start): structural hashing
-        merges gates of one scope only. ``passes.lut_align`` builds each pipeline stage in its
+        merges gates of one scope only. ``mapping.lut_align`` builds each pipeline stage in its
         own scope, so logic shared across stages is duplicated, not registered mid-LUT; the
         result is then not canonical."""
         self._table = self._tables.setdefault(int(scope), {})

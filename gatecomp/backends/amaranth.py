@@ -40,7 +40,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from ..aig import LogicNet
-from ..passes.pipeline import PipelinePlan, level_groups, plan_pipeline
+from ..mapping.stages import PipelinePlan, level_groups, plan_pipeline
 from .verilog_core import MAX_VECTOR_BITS, core_ports
 
 # MAX_VECTOR_BITS is the widest vector signal (Amaranth caps a cell at 65536 bits; narrower
@@ -69,7 +69,7 @@ class LogicNetComponent(wiring.Component):
     net:
         The network; its AIG is emitted as is (run ``cleanup`` first to drop dead gates).
     plan:
-        A :class:`~gatecomp.passes.pipeline.PipelinePlan` for ``net.aig``; ``None`` means
+        A :class:`~gatecomp.mapping.stages.PipelinePlan` for ``net.aig``; ``None`` means
         combinational.
     construction:
         ``"level"`` (one wide signal per logic level; scales to millions of gates),

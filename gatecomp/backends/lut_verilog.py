@@ -1,4 +1,4 @@
-"""LUT-level Verilog: a :class:`~gatecomp.passes.lutnet.LutNetwork` as one flat module.
+"""LUT-level Verilog: a :class:`~gatecomp.mapping.lutnet.LutNetwork` as one flat module.
 
 Each LUT becomes one continuous assignment that indexes its truth table by its fanins::
 
@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..errors import GatecompError
-from ..passes.lutnet import LutNetwork
+from ..mapping.lutnet import LutNetwork
 from .verilog import gatecomp_version, verilog_identifier
 
 _BIT = re.compile(r"([A-Za-z_][A-Za-z0-9_$]*)\[(\d+)\]\Z")
@@ -131,7 +131,7 @@ def emit_lut_verilog(lutnet: LutNetwork, name: str, input_names: Sequence[str] |
     Parameters
     ----------
     lutnet:
-        The LUT network (from :func:`gatecomp.passes.lutmap.lutmap`).
+        The LUT network (from :func:`gatecomp.mapping.lutmap.lutmap`).
     name:
         Module name (a plain Verilog identifier).
     input_names, output_names:

@@ -31,7 +31,7 @@ from amaranth.lib.wiring import In
 
 from ..aig import LogicNet
 from ..errors import GatecompError
-from ..passes.pipeline import PipelineParams, PipelinePlan, plan_pipeline
+from ..mapping.stages import PipelineParams, PipelinePlan, plan_pipeline
 from .amaranth import (
     MAX_INPUT_BITS,
     MAX_VECTOR_BITS,
@@ -220,7 +220,7 @@ def emit_verilog(net: LogicNet, name: str, pipeline: PipelineParams | None = Non
         ``"wires"`` (see the backend).
     node_levels:
         The levels the pipeline is cut by, per node (default: AIG logic levels); the LUT
-        levels of :func:`~gatecomp.passes.lut_align.align_to_luts` put registers on LUT
+        levels of :func:`~gatecomp.mapping.lut_align.align_to_luts` put registers on LUT
         boundaries, and ``pipeline.levels_per_stage`` then counts LUT levels.
 
     Returns

@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..aig import LogicNet
-from ..passes.pipeline import PipelinePlan, level_groups
+from ..mapping.stages import PipelinePlan, level_groups
 
 #: widest vector; also the split width of the Amaranth constructions (Amaranth caps a cell at
 #: 65536 bits), so that both constructions name every bit alike
@@ -67,7 +67,7 @@ def core_verilog(net: LogicNet, plan: PipelinePlan, name: str,
     net:
         The network; its AIG is written as is (run ``cleanup`` first to drop dead gates).
     plan:
-        The :class:`~gatecomp.passes.pipeline.PipelinePlan` for ``net.aig``.
+        The :class:`~gatecomp.mapping.stages.PipelinePlan` for ``net.aig``.
     name:
         Module name (a plain Verilog identifier; the caller checks it).
     max_bits:

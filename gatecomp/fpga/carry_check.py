@@ -16,7 +16,7 @@ import numpy as np
 
 from ..aig import AIG, AIGBuilder, simulate
 from ..frontends.arith import argmax_first, popcount_merged
-from ..passes.lutnet import LutNetwork, _shannon
+from ..mapping.lutnet import LutNetwork, _shannon
 from .carry_popcount import chained_core
 
 

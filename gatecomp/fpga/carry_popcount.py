@@ -31,8 +31,8 @@ import numpy as np
 
 from ..aig import AIG, AIGBuilder
 from ..frontends.arith import argmax_first
-from ..passes.lutmap import LutMapParams, lutmap
-from ..passes.lutnet import LutNetwork
+from ..mapping.lutmap import LutMapParams, lutmap
+from ..mapping.lutnet import LutNetwork
 from ..passes.script import run_script
 
 #: staging levels are counted in half LUT levels: a LUT adds 2, a chain 3. A chain's own

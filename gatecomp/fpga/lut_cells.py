@@ -1,7 +1,7 @@
 """``board/NAME_luts.v``: the LUT-aligned core written as the device's own 4-LUT cells.
 
 With ``--luts-per-stage`` the compiler maps the network onto 4-LUTs itself
-(:func:`~gatecomp.passes.lut_align.align_to_luts`, area-oriented within the stage budget) and
+(:func:`~gatecomp.mapping.lut_align.align_to_luts`, area-oriented within the stage budget) and
 puts the pipeline registers on that cover's boundaries. Given the generic RTL, Yosys maps the
 gates again with ``abc9`` (delay first, wide-LUT muxes on ECP5) and does not keep the cover:
 measured on the digits DLGN, ECP5, 3 LUT levels per stage, the cover has 3140 LUT4 and Yosys
@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..passes.lutmap_truth import VAR_TT, tt_depends
-from ..passes.lutnet import LutNetwork
+from ..logic.truth_tables import VAR_TT, tt_depends
+from ..mapping.lutnet import LutNetwork
 from .carry_popcount import LEVEL_SCALE, ChainedCore
 
 #: family -> (cell, INIT parameter, input pins, output pin)

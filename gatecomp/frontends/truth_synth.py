@@ -35,7 +35,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..aig import AIG, CONST0, CONST1, AIGBuilder
-from ..passes.npn import npn_table
+from ..logic.npn import npn_table
 from ..passes.rewrite_library import NODE0, load_library
 
 #: leaves with at most this many don't-care minterms try every fill (2**k library lookups)

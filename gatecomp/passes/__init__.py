@@ -1,12 +1,12 @@
-"""AIG -> AIG passes; each is ``pass(aig, params) -> (aig, stats)`` and preserves function."""
+"""AIG -> AIG passes; each is ``pass(aig, params) -> (aig, stats)`` and preserves function.
+
+Only passes and the script registry live here: the engines they use (SAT/CNF, NPN, windows,
+factoring, DAG edits, truth tables) are in :mod:`gatecomp.logic`, LUT mapping and pipeline
+stage assignment in :mod:`gatecomp.mapping`.
+"""
 
 from .balance import BalanceParams, balance
 from .base import PassStats
 from .cleanup import CleanupParams, cleanup
-from .lutmap import LutMapParams, LutMapStats, lutmap
-from .lutnet import LutNetwork
-from .pipeline import PipelineParams, PipelinePlan, plan_pipeline
 
-__all__ = ["BalanceParams", "CleanupParams", "LutMapParams", "LutMapStats", "LutNetwork",
-           "PassStats", "PipelineParams", "PipelinePlan", "balance", "cleanup", "lutmap",
-           "plan_pipeline"]
+__all__ = ["BalanceParams", "CleanupParams", "PassStats", "balance", "cleanup"]

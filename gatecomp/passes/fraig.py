@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..aig import AIG
+from ..logic.cnf import DEFAULT_SOLVER
+from ..logic.sat_sweep import SatSweeper, SweepParams
 from .base import PassStats, finish, measured
 from .cleanup import cleanup
-from .cnf import DEFAULT_SOLVER
-from .sat_sweep import SatSweeper, SweepParams
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,7 @@ import numpy as np
 from numba import njit
 
 from ..aig import AIG
-from .base import PassStats, finish, measured
-from .dag_edit import (
+from ..logic.dag_edit import (
     build_struct,
     clean_arrays,
     count_struct,
@@ -47,8 +46,9 @@ from .dag_edit import (
     room,
     visit,
 )
-from .factor import factor_truth, trivial_literal, workspace
-from .window import cone_truth, find_cut
+from ..logic.factor import factor_truth, trivial_literal, workspace
+from ..logic.window import cone_truth, find_cut
+from .base import PassStats, finish, measured
 
 _MAX_CONE = 512  # cones with more internal nodes are skipped
 _MAX_STRUCT = 256  # ANDs a factored structure may have

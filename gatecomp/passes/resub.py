@@ -30,8 +30,7 @@ import numpy as np
 from numba import njit
 
 from ..aig import AIG
-from .base import PassStats, finish, measured
-from .dag_edit import (
+from ..logic.dag_edit import (
     add_and,
     clean_arrays,
     edit_finish,
@@ -46,8 +45,9 @@ from .dag_edit import (
     room,
     visit,
 )
-from .factor import ALL
-from .window import cone_truth, find_cut
+from ..logic.factor import ALL
+from ..logic.window import cone_truth, find_cut
+from .base import PassStats, finish, measured
 
 _MAX_CONE = 256  # windows whose cone has more internal nodes are skipped
 _FANOUT_SKIP = 100  # divisors with more references are not searched for fanouts (as ABC)

@@ -7,7 +7,7 @@ nodes in topological order, on the editable graph of ``dag_edit`` (shared with `
 1. the node's fanins are resolved through earlier replacements; a node that became trivial or a
    structural duplicate is merged away;
 2. its 4-feasible cuts are enumerated from the fanins' cuts (at most ``cuts_per_node`` kept,
-   smallest first, dominated cuts dropped) with their truth tables (``lutmap_truth``);
+   smallest first, dominated cuts dropped) with their truth tables (``logic.truth_tables``);
 3. for each cut, the NPN class of its function (``npn``) selects the library structure
    (``rewrite_library``); its *gain* is the number of nodes in the node's maximum fanout-free cone
    bounded by the cut (those die with the node) minus the structure's ANDs that do not already
@@ -36,8 +36,7 @@ import numpy as np
 from numba import njit
 
 from ..aig import AIG
-from .base import PassStats, finish, measured
-from .dag_edit import (
+from ..logic.dag_edit import (
     BIG_LEVEL,
     build_struct,
     clean_arrays,
@@ -51,8 +50,9 @@ from .dag_edit import (
     room,
     visit,
 )
-from .lutmap_truth import SWAP_MASK, VAR_TT, tt_depends, tt_shrink, tt_stretch
-from .npn import npn_table
+from ..logic.npn import npn_table
+from ..logic.truth_tables import SWAP_MASK, VAR_TT, tt_depends, tt_shrink, tt_stretch
+from .base import PassStats, finish, measured
 from .rewrite_library import load_library
 
 _NODE0 = 10  # first AND literal inside library structures

@@ -30,7 +30,7 @@ import time
 import numpy as np
 from numba import njit
 
-from .npn import MINTERM_MAP, PERMS, apply_transform, npn_table
+from ..logic.npn import MINTERM_MAP, PERMS, apply_transform, npn_table
 
 VAR4 = np.array([0xAAAA, 0xCCCC, 0xF0F0, 0xFF00], dtype=np.int64)
 _NODE0 = 10  # literal of chain node 0

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .npn import npn_canon, npn_table
+from ..logic.npn import npn_canon, npn_table
 
 DATA = Path(__file__).resolve().parent / "data" / "rewrite4.npz"
 VARS = (0xAAAA, 0xCCCC, 0xF0F0, 0xFF00)

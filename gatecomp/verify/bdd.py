@@ -105,7 +105,7 @@ def cone_bdds(aig: AIG, roots: np.ndarray, bdd: Bdd, repl: np.ndarray | None = N
     """BDD edges of every node in the fanin cone of the literals ``roots``.
 
     Variable ``k`` is primary input ``k``. ``repl`` (node -> literal of a proven-equal earlier
-    node) is followed, as in :class:`~gatecomp.passes.cnf.AigCnf`. Raises :class:`BddLimit`.
+    node) is followed, as in :class:`~gatecomp.logic.cnf.AigCnf`. Raises :class:`BddLimit`.
     """
     first = aig.first_and
     rep = (2 * np.arange(aig.num_nodes)) if repl is None else repl

@@ -6,7 +6,7 @@
 2. one strashed miter graph holding both circuits on shared inputs (``cleanup`` of the
    concatenation): output pairs that hash to the same literal are proven already, which is most
    of them when a pass changed little;
-3. SAT sweeping of what is left (``passes/sat_sweep.py``): internal nodes with equal simulation
+3. SAT sweeping of what is left (``logic/sat_sweep.py``): internal nodes with equal simulation
    signatures are proven equal bottom-up and merged, so the output miters become easy;
 4. for an output pair still open, a short SAT query (cheap once the sweep merged its cone:
    sweeping gives up early, at 100 conflicts a pair, and leaves the hard ones here), then BDDs
@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..aig import AIG, random_inputs, simulate, simulate_words, unpack_bits
+from ..logic.cnf import DEFAULT_SOLVER
+from ..logic.sat_sweep import SatSweeper, SweepParams
 from ..passes.cleanup import cleanup
-from ..passes.cnf import DEFAULT_SOLVER
-from ..passes.sat_sweep import SatSweeper, SweepParams
 from .bdd import Bdd, BddLimit, cone_bdds
 
 PROVED = "proved"

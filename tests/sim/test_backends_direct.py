@@ -19,7 +19,7 @@ import pytest
 
 from gatecomp.aig import LogicNet, Port, depth, simulate
 from gatecomp.backends import emit_verilog, verilog_core
-from gatecomp.passes import PipelineParams
+from gatecomp.mapping import PipelineParams
 from gatecomp.verify import run_rtl_verify, write_sim_dir
 from tests.conftest import random_aig
 

@@ -16,7 +16,7 @@ import pytest
 
 from gatecomp.aig import AIG, exhaustive_inputs, read_aiger, simulate, unpack_bits
 from gatecomp.backends.lut_verilog import PortGroup, emit_lut_verilog, group_ports
-from gatecomp.passes.lutmap import LutMapParams, lutmap
+from gatecomp.mapping.lutmap import LutMapParams, lutmap
 from gatecomp.toolchain import find_verilator
 from tests.conftest import EPFL, random_aig
 

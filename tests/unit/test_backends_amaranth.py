@@ -19,7 +19,8 @@ from gatecomp.aig import AIG, AIGBuilder, LogicNet, Port, simulate
 from gatecomp.backends import amaranth as amaranth_backend
 from gatecomp.backends import emit_verilog
 from gatecomp.backends.amaranth import LogicNetComponent, build_component, top_fragment
-from gatecomp.passes import PipelineParams, cleanup, plan_pipeline
+from gatecomp.mapping import PipelineParams, plan_pipeline
+from gatecomp.passes import cleanup
 from tests.conftest import random_aig
 
 

@@ -14,7 +14,7 @@ import pytest
 from gatecomp.aig import AIGBuilder, exhaustive_inputs, simulate, unpack_bits
 from gatecomp.backends.lut_verilog import emit_lut_verilog, group_ports
 from gatecomp.errors import GatecompError
-from gatecomp.passes.lutmap import LutMapParams, lutmap
+from gatecomp.mapping.lutmap import LutMapParams, lutmap
 from tests.conftest import random_aig
 
 _ASSIGN = re.compile(r"\s*assign (\S+) = (.*);\Z")

@@ -16,7 +16,7 @@ import pytest
 from gatecomp.aig import LogicNet, Port
 from gatecomp.backends import emit_verilog, verilog_identifier
 from gatecomp.errors import GatecompError
-from gatecomp.passes import PipelineParams
+from gatecomp.mapping import PipelineParams
 from tests.unit.test_backends_amaranth import _expected_words, _schedule, make_net
 
 CONTRACT = {"clk", "rst", "in_valid", "in_ready", "in_data", "out_valid", "out_ready"}
@@ -64,7 +64,7 @@ def test_output_is_deterministic_across_processes(construction):
     script = (
         "import sys\n"
         "from gatecomp.backends import emit_verilog\n"
-        "from gatecomp.passes import PipelineParams\n"
+        "from gatecomp.mapping import PipelineParams\n"
         "from tests.unit.test_backends_amaranth import make_net\n"
         "text, _ = emit_verilog(make_net(seed=4), 'det', PipelineParams(stages=2), "
         f"source='s', options={{'a': 1}}, construction={construction!r})\n"

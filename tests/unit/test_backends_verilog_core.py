@@ -23,7 +23,7 @@ from gatecomp.backends.amaranth import (
     top_fragment,
 )
 from gatecomp.backends.verilog_core import core_verilog
-from gatecomp.passes import PipelineParams, plan_pipeline
+from gatecomp.mapping import PipelineParams, plan_pipeline
 from tests.unit.test_backends_amaranth import make_net
 
 PARAMS = [PipelineParams(), PipelineParams(stages=1), PipelineParams(stages=3),

@@ -8,8 +8,8 @@ import re
 import pytest
 
 from gatecomp.fpga.lut_cells import lut_cells_verilog
+from gatecomp.mapping.lutmap import LutMapParams, lutmap
 from gatecomp.passes import cleanup
-from gatecomp.passes.lutmap import LutMapParams, lutmap
 from tests.conftest import random_aig
 
 

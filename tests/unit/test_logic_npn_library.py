@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gatecomp.passes.npn import NUM_CLASSES_4, npn_canon, npn_table, transform_truth
+from gatecomp.logic.npn import NUM_CLASSES_4, npn_canon, npn_table, transform_truth
 from gatecomp.passes.rewrite_library import (
     isop_size,
     load_library,

@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 from gatecomp.aig import AIG, check_aig, levels, pack_bits
-from gatecomp.passes import PipelineParams, cleanup, lutmap, plan_pipeline
-from gatecomp.passes.lut_align import align_to_luts
-from gatecomp.passes.lutmap import LutMapParams
-from gatecomp.passes.pipeline import level_groups
+from gatecomp.mapping import PipelineParams, lutmap, plan_pipeline
+from gatecomp.mapping.lut_align import align_to_luts
+from gatecomp.mapping.lutmap import LutMapParams
+from gatecomp.mapping.stages import level_groups
+from gatecomp.passes import cleanup
 from tests.conftest import assert_same_function, epfl, random_aig
 
 

@@ -126,7 +126,7 @@ def plan_pipeline(aig: AIG, params: PipelineParams | None = None,
         :class:`PipelineParams`; ``None`` means combinational.
     node_levels:
         The level each node's stage is cut by, never smaller than its fanins' (default: the
-        AIG logic level). :func:`~gatecomp.passes.lut_align.align_to_luts` gives LUT levels, so
+        AIG logic level). :func:`~gatecomp.mapping.lut_align.align_to_luts` gives LUT levels, so
         registers fall on LUT boundaries.
 
     Returns

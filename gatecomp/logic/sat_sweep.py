@@ -6,7 +6,7 @@ The engine behind ``fraig`` and the equivalence checker (``verify/equivalence.py
    up to complement form *candidate classes* (node 0, constant false, is in one of them, so
    constant nodes are found too). The representative of a class is its lowest node.
 2. In topological order each candidate is checked against its representative with an
-   incremental SAT query (:class:`~gatecomp.passes.cnf.AigCnf`). A proof merges the node into
+   incremental SAT query (:class:`~gatecomp.logic.cnf.AigCnf`). A proof merges the node into
    the representative, so every later query is posed on the merged graph, where the logic
    above two proven-equal cones is structurally identical again and the query is easy (this is
    what makes different popcount or adder structures tractable). A counterexample is simulated

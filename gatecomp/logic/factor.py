@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .lutmap_truth import VAR_TT
+from .truth_tables import VAR_TT
 
 ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
 MAX_VARS = 16  # cube masks hold 2 bits per variable in an int64; tables grow as 2**nvars

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .lutmap_truth import ALL_ONES, SWAP_MASK, VAR_TT, tt_depends, tt_shrink
+from ..logic.truth_tables import ALL_ONES, SWAP_MASK, VAR_TT, tt_depends, tt_shrink
 
 
 @njit(cache=True)

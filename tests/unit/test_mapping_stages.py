@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from gatecomp.aig import AIG, levels
-from gatecomp.passes import PipelineParams, cleanup, plan_pipeline
+from gatecomp.mapping import PipelineParams, plan_pipeline
+from gatecomp.passes import cleanup
 from tests.conftest import random_aig
 
 

@@ -20,8 +20,8 @@ from gatecomp.aig import (
     simulate,
     simulate_words,
 )
-from gatecomp.passes.lutmap import LutMapParams, lutmap
-from gatecomp.passes.lutnet import LutNetwork
+from gatecomp.mapping.lutmap import LutMapParams, lutmap
+from gatecomp.mapping.lutnet import LutNetwork
 from gatecomp.verify.abc_cec import abc_cec
 from tests.conftest import EPFL, epfl, random_aig
 

@@ -4,14 +4,14 @@ Pipelining by AIG level cuts the logic where the FPGA mapper would rather put th
 LUT: every register rank then splits LUT cones, and synthesis needs more LUTs per stage than the
 mapping of the whole network (measured on the digits DLGN, ECP5: 3838 LUT4 pipelined every 8
 AIG levels against 3384 in one LUT4 cover). Here the AIG is first mapped onto k-LUTs
-(:func:`~gatecomp.passes.lutmap.lutmap`); then the cone of every LUT of the cover (the ANDs
+(:func:`~gatecomp.mapping.lutmap.lutmap`); then the cone of every LUT of the cover (the ANDs
 between the LUT's root and its cut leaves) is copied into a new AIG. Copies are structurally
 hashed within a pipeline stage only: logic shared by LUTs of different stages is duplicated, as
 the mapping assumes, instead of being registered halfway through a LUT. The result is therefore
 not canonical (two ANDs of different stages may have the same fanins; ``check_aig(aig,
 canonical=False)`` holds) and must not go through the optimization passes, which would merge
 them again. Each copied node gets the level of its LUT in the cover, and
-:func:`~gatecomp.passes.pipeline.plan_pipeline` cuts stages on those levels: registers hold LUT
+:func:`~gatecomp.mapping.stages.plan_pipeline` cuts stages on those levels: registers hold LUT
 outputs only, and each stage is a whole number of LUT levels.
 
 The copy computes the same function by construction (it is the same logic, duplicated);
@@ -28,7 +28,7 @@ import numpy as np
 from ..aig import AIG, AIGBuilder
 from .lutmap import LutMapParams, lutmap
 from .lutnet import LutNetwork, _shannon
-from .pipeline import PipelineParams, stage_span
+from .stages import PipelineParams, stage_span
 
 
 @dataclass(frozen=True, eq=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gatecomp.passes.factor import (
+from gatecomp.logic.factor import (
     factor_truth,
     isop,
     num_words,

@@ -12,7 +12,7 @@ et al., "Combinational and sequential mapping with priority cuts", ICCAD 2007):
    cheapest; the depth of step 1 (plus ``depth_slack`` levels, if given) is never exceeded;
 3. with ``absorb``, every LUT whose readers all have room for its leaves is folded into them
    (``lutmap_absorb``: the step exact-area recovery cannot take while a LUT has two readers);
-4. the cover is read from the outputs into a :class:`~gatecomp.passes.lutnet.LutNetwork`.
+4. the cover is read from the outputs into a :class:`~gatecomp.mapping.lutnet.LutNetwork`.
 
 Every cut carries its truth table (``uint64``, k <= 6); leaves the function does not depend on
 are dropped (``minimize_support``), which ABC's ``if`` does only with ``-m``. The sweeps are
@@ -32,9 +32,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..aig import AIG, depth, fanout_counts
+from ..logic.truth_tables import MAX_TRUTH_VARS
 from .lutmap_absorb import absorb_pass, update_arrivals
 from .lutmap_cuts import INF_REQUIRED, assign_slots, map_round, mark_mapping
-from .lutmap_truth import MAX_TRUTH_VARS
 from .lutnet import LutNetwork
 
 _TRUTH_MASKS = np.array([(1 << (1 << s)) - 1 for s in range(MAX_TRUTH_VARS + 1)], dtype=np.uint64)

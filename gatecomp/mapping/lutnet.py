@@ -37,7 +37,7 @@ class LutNetwork:
         Bit-level names, as in the AIG the network was mapped from.
     roots:
         (num_luts,) the AIG node each LUT implements, when the network came from
-        :func:`~gatecomp.passes.lutmap.lutmap` (``None`` otherwise).
+        :func:`~gatecomp.mapping.lutmap.lutmap` (``None`` otherwise).
     """
 
     num_inputs: int

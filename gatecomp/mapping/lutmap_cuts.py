@@ -2,9 +2,9 @@
 
 Data layout (no per-cut Python objects). Every AND node ``v`` keeps a *best cut* across rounds
 in ``best_leaves[v, :best_size[v]]`` (sorted node ids), ``best_truth[v]`` (its function over
-those leaves, see ``lutmap_truth``), ``arrival[v]`` (LUT depth when ``v`` is implemented by that
-cut), ``area[v]`` (area flow, or exact area in exact-area rounds) and ``edge[v]`` (edge flow).
-Inputs have arrival, area and edge 0; the constant node 0 has the empty cut.
+those leaves, see ``logic.truth_tables``), ``arrival[v]`` (LUT depth when ``v`` is implemented
+by that cut), ``area[v]`` (area flow, or exact area in exact-area rounds) and ``edge[v]`` (edge
+flow). Inputs have arrival, area and edge 0; the constant node 0 has the empty cut.
 
 Within a round, the up to ``C`` priority cuts of a node live in a *slot* of the arrays ``sl``
 (leaves), ``ss`` (sizes), ``st`` (truths), ``sg`` (64-bit leaf signatures) that is reused once
@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .lutmap_truth import ALL_ONES, SWAP_MASK, VAR_TT, tt_depends, tt_shrink, tt_stretch
+from ..logic.truth_tables import ALL_ONES, SWAP_MASK, VAR_TT, tt_depends, tt_shrink, tt_stretch
 
 INF_REQUIRED = 1 << 40
 EPS = 0.005
