@@ -1,7 +1,8 @@
 """The BNN frontend: binary XNOR-popcount-threshold networks to a LogicNet, and their reference.
 
 Public API (used through :mod:`gatecomp.frontends.registry`): :func:`load_bnn`,
-:func:`lower_bnn`, :func:`reference_outputs`, :func:`describe_bnn`, :func:`dataset_vectors`.
+:func:`lower_bnn`, :func:`reference_outputs`, :func:`own_forward`, :func:`describe_bnn`,
+:func:`dataset_vectors`.
 
 A :class:`BNNModel` holds an ``nn.Sequential`` of the integer-only layers of
 :mod:`gatecomp.nn.binary` (``ThresholdLinear`` ... ``PopcountScores``): its forward is the
@@ -39,10 +40,11 @@ from ..nn import (
 from . import bnn_formats
 from .arith import argmax_first, ge_const, popcount
 from .checkpoint import split_vectors
-from .reference import class_words, input_bits, integer_forward
+from .reference import OwnForward, class_words, input_bits, integer_forward, reading_only
+from .strict import COMMON_STATE, ModuleState, check_module_tree
 
 __all__ = ["BNNModel", "dataset_vectors", "describe_bnn", "load_bnn", "lower_bnn",
-           "output_ports", "reference_outputs"]
+           "output_ports", "own_forward", "reference_outputs"]
 
 SUPPORTED_FORMATS = (bnn_formats.FORMAT, "bnn.module", "brevitas.module")
 
@@ -60,6 +62,7 @@ class BNNModel:
     dataset: dict | None = None
     metrics: dict = field(default_factory=dict)
     folding: dict = field(default_factory=dict)  # e.g. agreement with a float (Brevitas) model
+    origin: nn.Module | None = field(default=None, repr=False)  # the module as given (own forward)
 
     @property
     def hidden(self) -> list[ThresholdLinear]:
@@ -79,6 +82,18 @@ def _is_ours(module: nn.Module) -> bool:
     ours = (BinaryLinear, BinaryScores, ThresholdLinear, PopcountScores)
     mods = [m for m in module.modules() if not isinstance(m, (nn.Sequential, nn.Flatten))]
     return bool(mods) and any(isinstance(m, ours) for m in mods)
+
+
+#: what :func:`load_bnn` reads of an in-memory module of our binary layers
+MODULE_STATE: dict[type, ModuleState] = {
+    nn.Sequential: COMMON_STATE[nn.Sequential], nn.Flatten: COMMON_STATE[nn.Flatten],
+    nn.BatchNorm1d: COMMON_STATE[nn.BatchNorm1d],
+    BinaryLinear: ModuleState(parameters=("weight",), children=("bn",)),
+    BinaryScores: ModuleState(("tau",), ("weight",)),
+    ThresholdLinear: ModuleState(buffers=("weight_bits", "threshold", "direction")),
+    PopcountScores: ModuleState(buffers=("weight_bits",)),
+}
+SUPPORTED_MODULES = "BinaryLinear/ThresholdLinear layers, then BinaryScores/PopcountScores"
 
 
 def _is_brevitas(module: nn.Module) -> bool:
@@ -123,12 +138,14 @@ def load_bnn(source: str | Path | nn.Module | BNNModel, *,
         return source
     folding: dict = {}
     extra: dict = {}
+    origin = None
     if isinstance(source, (str, Path)):
         label = str(source)
         ckpt = bnn_formats.read_file(source)
         module = bnn_formats.parse_checkpoint(ckpt, label)
         fmt = bnn_formats.FORMAT
         extra = {k: ckpt.get(k) for k in ("encoding", "dataset", "metrics")}
+        folding = dict(ckpt.get("folding") or {})
     elif isinstance(source, nn.Module) and _is_brevitas(source):
         if brevitas_bit_widths(source) - {1}:  # k-bit: the QNN frontend's (via QONNX)
             raise UnknownFormatError("a k-bit Brevitas network is not binary (the QNN "
@@ -138,22 +155,24 @@ def load_bnn(source: str | Path | nn.Module | BNNModel, *,
         label = f"<in-memory {type(source).__name__}>"
         module, folding = fold_brevitas(source, calibration=_calibration(calibration, encoding,
                                                                          dataset))
-        fmt = "brevitas.module"
+        fmt, origin = "brevitas.module", source
     elif isinstance(source, nn.Module) and _is_ours(source):
         label = f"<in-memory {type(source).__name__}>"
+        check_module_tree(source, label, MODULE_STATE, SUPPORTED_MODULES)
         try:
             module = fold_binary(source)
         except ValueError as exc:
-            raise GatecompError(f"{label}: {exc} (supported: BinaryLinear/ThresholdLinear "
-                                "layers, then BinaryScores/PopcountScores)") from None
-        fmt = "bnn.module"
+            raise GatecompError(f"{label}: {exc} (supported: {SUPPORTED_MODULES})") from None
+        fmt, origin = "bnn.module", source
     else:
         raise UnknownFormatError(f"{source!r:.80}: not a binary network")
     if encoding is not None:
         extra["encoding"] = encoding
     if dataset is not None:
         extra["dataset"] = dataset
-    return _assemble(module, label, fmt, extra, folding)
+    model = _assemble(module, label, fmt, extra, folding)
+    model.origin = origin
+    return model
 
 
 def _calibration(calibration, encoding, dataset) -> np.ndarray | None:
@@ -252,6 +271,35 @@ def reference_outputs(model: BNNModel, x_bits: np.ndarray,
     """The integer eval forward of the layers: ``count0..`` and ``pred`` (int64 per sample)."""
     x = input_bits(x_bits, model.input_width).astype(np.int64)
     return class_words(integer_forward(model.module, x, model.num_classes, chunk), "count")
+
+
+def own_forward(model: BNNModel, x_bits: np.ndarray) -> OwnForward:
+    """The model's own eval forward on ``x_bits``, independently of gatecomp's folding.
+
+    A Brevitas module runs Brevitas' forward (``pred`` only: its float scores are not the
+    integer counts; samples on a float tie, where rounding decides, take gatecomp's reading and
+    are counted in the name); a module of our binary layers runs its own eval forward (the
+    unfolded module); a ``gatecomp.bnn`` checkpoint stores :mod:`gatecomp.nn` integer layers,
+    whose eval forward is the model's own.
+    """
+    x = input_bits(x_bits, model.input_width).astype(np.int64)
+    if model.format == "brevitas.module" and model.origin is not None:
+        import brevitas
+
+        from .bnn_brevitas import brevitas_predictions
+        from .qonnx_own import own_pred
+
+        pred, tie = brevitas_predictions(model.origin, x)
+        return own_pred(f"brevitas {brevitas.__version__} forward of the {model.source}", pred,
+                        tie, reference_outputs(model, x)["pred"])
+    if model.format == "bnn.module" and model.origin is not None:
+        origin = model.origin.eval()
+        return OwnForward(f"gatecomp.nn eval forward of the {model.source}",
+                          class_words(integer_forward(origin, x, model.num_classes), "count"))
+    if model.format == bnn_formats.FORMAT:
+        return OwnForward("gatecomp.nn eval forward of the checkpoint's layers",
+                          reference_outputs(model, x))
+    return reading_only(f"no library module is kept for a {model.format} model")
 
 
 def dataset_vectors(model: BNNModel, split: str = "test"

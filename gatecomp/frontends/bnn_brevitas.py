@@ -6,8 +6,13 @@ Reads an in-memory ``nn.Sequential`` (nested allowed) of Brevitas modules of thi
     QuantLinear(binary w) [BatchNorm1d]
 
 ``QuantHardTanh`` with a binary quantizer is accepted where ``QuantIdentity`` is; ``Flatten``,
-``Identity`` and ``Dropout`` are skipped. Input convention: the Brevitas model is fed the
-encoded input bits as ``2 * bit - 1`` (the same +-1 meaning our layers give a bit).
+``Identity`` and ``Dropout`` are skipped. What is read is all the eval forward depends on, and
+anything else is refused by name: the layers must be exactly these classes (no subclasses, no
+hooks anywhere in the tree), the quantizers must be Brevitas' binary ones (a 1-bit *integer*
+quantizer computes {0, 1}, not a sign), a QuantLinear bias must not be quantized (the raw bias
+is what is read) and batch norms must use their running statistics. Input convention: the
+Brevitas model is fed the encoded input bits as ``2 * bit - 1`` (the same +-1 meaning our layers
+give a bit).
 
 Folding rule. A binary activation ``s_a * sign(.)`` (``sign(0) = +1``, as Brevitas'
 ``binary_sign``) and binary weights ``s_w * sign(w)`` give ``y_j = s_a s_w_j (2 p_j - n) + bias_j``
@@ -30,15 +35,49 @@ from torch import nn
 
 from ..errors import GatecompError
 from ..nn import PopcountScores, ThresholdLinear, fold_thresholds
+from .qonnx_own import score_ties
+from .strict import COMMON_STATE, check_module, module_where, refuse_hooks
 
 #: relative size of a float pre-activation (against its terms) still counted as a tie
 TIE_TOLERANCE = 1e-5
 
 
-def _flatten(module: nn.Module) -> list[nn.Module]:
+def _flatten(module: nn.Module, name: str = "") -> list[tuple[str, nn.Module]]:
     if isinstance(module, nn.Sequential):
-        return [m for child in module for m in _flatten(child)]
-    return [module]
+        return [m for key, child in module.named_children()
+                for m in _flatten(child, f"{name}.{key}" if name else key)]
+    return [(name or "<root>", module)]
+
+
+def _binary_quant(tensor_quant: nn.Module, where: str, what: str) -> None:
+    """Raise unless ``tensor_quant`` is one of Brevitas' sign quantizers."""
+    from brevitas.core.quant import BinaryQuant, ClampedBinaryQuant
+
+    if type(tensor_quant) not in (BinaryQuant, ClampedBinaryQuant):
+        raise GatecompError(f"{where}: the {what} quantizer is {type(tensor_quant).__name__}, "
+                            "not a binary sign quantizer (a 1-bit integer quantizer computes "
+                            "{0, 1}); use brevitas.quant.binary.SignedBinary*PerTensorConst")
+
+
+def check_brevitas_tree(module: nn.Module, label: str) -> None:
+    """Raise on anything in a Brevitas BNN's tree that :func:`fold_brevitas` would not read:
+    hooks on any (sub)module, subclasses of the supported layers, unsupported batch-norm or
+    Flatten settings (see :mod:`.strict`)."""
+    from brevitas.nn import QuantHardTanh, QuantIdentity, QuantLinear
+
+    for name, m in module.named_modules():
+        refuse_hooks(m, module_where(label, name, m))
+    brevitas_layers = (QuantIdentity, QuantHardTanh, QuantLinear)
+    for name, m in [("<root>", module), *_flatten(module)]:
+        where = module_where(label, name, m)
+        if type(m) in brevitas_layers:
+            continue
+        if isinstance(m, brevitas_layers):
+            raise GatecompError(f"{where}: a subclass of {type(m).__mro__[1].__name__}, whose "
+                                "forward may differ (supported: the Brevitas classes themselves)")
+        if isinstance(m, (nn.Sequential, nn.Flatten, nn.Identity, nn.Dropout, nn.BatchNorm1d)):
+            check_module(m, where, COMMON_STATE, "Sequential, Flatten, Identity, Dropout, "
+                                                 "BatchNorm1d")
 
 
 def _vec(t, n: int) -> np.ndarray:
@@ -56,6 +95,12 @@ def _binary_act_scale(m: nn.Module, where: str) -> float:
         raise GatecompError(f"{where}: activation is not binary (bit width "
                             f"{int(aq.bit_width()) if aq.is_quant_enabled else 'float'}); "
                             "k-bit activations are not supported by the BNN frontend")
+    fused = aq.fused_activation_quant_proxy
+    _binary_quant(fused.tensor_quant, where, "activation")
+    if type(fused.activation_impl) is not nn.Identity:
+        raise GatecompError(f"{where}: activation function {type(fused.activation_impl).__name__}"
+                            " before the binary quantizer is not read (gatecomp folds sign(x) "
+                            "only)")
     scale = _vec(aq.scale(), 1)
     if scale.size != 1 or not scale[0] > 0:
         raise GatecompError(f"{where}: binary activation needs one positive scale")
@@ -69,9 +114,13 @@ def _binary_linear(m: nn.Module, where: str) -> tuple[np.ndarray, np.ndarray, np
         raise GatecompError(f"{where}: weights are not binary (bit width "
                             f"{int(wq.bit_width()) if wq.is_quant_enabled else 'float'}); "
                             "k-bit weights are not supported by the BNN frontend")
+    _binary_quant(wq.tensor_quant, where, "weight")
     if m.input_quant.is_quant_enabled or m.output_quant.is_quant_enabled:
         raise GatecompError(f"{where}: QuantLinear input/output quantizers are not supported; "
                             "use separate QuantIdentity layers")
+    if m.bias is not None and m.bias_quant.is_quant_enabled:
+        raise GatecompError(f"{where}: a quantized bias (bias_quant) is not read by the BNN "
+                            "frontend; use bias=False or a float bias")
     with torch.no_grad():
         qw = m.quant_weight()
         value = qw.value.detach().double()
@@ -98,7 +147,7 @@ def _parse(module: nn.Module) -> tuple[list[nn.Module], list[dict]]:
     """The layers, and per QuantLinear ``{bits, scale, shift, act}`` (before folding)."""
     from brevitas.nn import QuantHardTanh, QuantIdentity, QuantLinear
 
-    mods = [m for m in _flatten(module)
+    mods = [m for _, m in _flatten(module)
             if not isinstance(m, (nn.Flatten, nn.Identity, nn.Dropout))]
     act = (QuantIdentity, QuantHardTanh)
     pos = 0
@@ -145,6 +194,7 @@ def fold_brevitas(module: nn.Module, calibration: np.ndarray | None = None
     layers, a last layer that is not an integer-exact argmax, or a disagreement off a tie.
     """
     module.eval()
+    check_brevitas_tree(module, f"<in-memory {type(module).__name__}>")
     mods, blocks = _parse(module)
     layers: list[nn.Module] = []
     for blk in blocks[:-1]:
@@ -167,9 +217,10 @@ def fold_brevitas(module: nn.Module, calibration: np.ndarray | None = None
     return folded, report
 
 
-def compare_with_float(module: nn.Module, mods: list[nn.Module], blocks: list[dict],
-                       folded: nn.Sequential, bits: np.ndarray) -> dict:
-    """Run the float Brevitas model and the folded integer model on ``bits``; find the ties."""
+def float_forward(module: nn.Module, mods: list[nn.Module], blocks: list[dict],
+                  bits: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Brevitas' own eval forward on 0/1 ``bits`` (fed as ``2 * bit - 1``): the float64 class
+    scores and, per hidden block, the float pre-activations its binary activation reads."""
     x = np.asarray(bits).astype(np.int64)
     pre: dict[int, torch.Tensor] = {}
     hooks = [mods[blk["act"]].register_forward_hook(
@@ -177,11 +228,38 @@ def compare_with_float(module: nn.Module, mods: list[nn.Module], blocks: list[di
         for i, blk in enumerate(blocks[:-1])]
     try:
         with torch.no_grad():
-            logits = module(torch.from_numpy(2.0 * x - 1.0).float())
+            logits = module.eval()(torch.from_numpy(2.0 * x - 1.0).float())
     finally:
         for h in hooks:
             h.remove()
     logits = torch.as_tensor(getattr(logits, "value", logits)).double().numpy()
+    return logits, [pre[i].double().numpy() for i in range(len(blocks) - 1)]
+
+
+def _magnitude(blk: dict) -> np.ndarray:
+    """Per neuron, the size of the terms of its float pre-activation (ties are relative to it)."""
+    return np.abs(blk["scale"]) * blk["bits"].shape[1] + np.abs(blk["shift"]) + 1e-30
+
+
+def brevitas_predictions(module: nn.Module, bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(pred, tie)`` of the Brevitas forward on 0/1 ``bits``: the first-index argmax of its
+    own scores, and the samples where a float value sits on a tie (a pre-activation on zero or
+    two equal top scores), where float rounding decides and no answer is the model's."""
+    mods, blocks = _parse(module)
+    logits, pre = float_forward(module, mods, blocks, bits)
+    tie = score_ties(logits)
+    for z, blk in zip(pre, blocks[:-1], strict=True):
+        tie |= (np.abs(z) <= TIE_TOLERANCE * _magnitude(blk)).any(1)
+    pred = torch.argmax(torch.from_numpy(logits), dim=1).numpy().astype(np.int64) \
+        if len(logits) else np.zeros(0, np.int64)
+    return pred, tie
+
+
+def compare_with_float(module: nn.Module, mods: list[nn.Module], blocks: list[dict],
+                       folded: nn.Sequential, bits: np.ndarray) -> dict:
+    """Run the float Brevitas model and the folded integer model on ``bits``; find the ties."""
+    x = np.asarray(bits).astype(np.int64)
+    logits, pre = float_forward(module, mods, blocks, x)
     tie = np.zeros(len(x), dtype=bool)
     diverged = np.zeros(len(x), dtype=bool)
     h = torch.from_numpy(x)
@@ -191,11 +269,9 @@ def compare_with_float(module: nn.Module, mods: list[nn.Module], blocks: list[di
                 counts = layer(h).numpy()
                 break
             want = layer(h).numpy().astype(bool)
-            z = pre[i].double().numpy()
-            blk = blocks[i]
-            mag = np.abs(blk["scale"]) * blk["bits"].shape[1] + np.abs(blk["shift"]) + 1e-30
+            z = pre[i]
             flip = (want != (z >= 0)) & ~diverged[:, None]
-            on_tie = np.abs(z) <= TIE_TOLERANCE * mag
+            on_tie = np.abs(z) <= TIE_TOLERANCE * _magnitude(blocks[i])
             bad = flip & ~on_tie
             if bad.any():
                 s, j = map(int, np.argwhere(bad)[0])
@@ -206,10 +282,7 @@ def compare_with_float(module: nn.Module, mods: list[nn.Module], blocks: list[di
             h = torch.from_numpy(want.astype(np.int64))
     pred_int = counts.argmax(1)
     pred_float = logits.argmax(1)
-    top = np.sort(logits, 1)
-    span = np.abs(logits).max(1) + 1e-30
-    float_tie = (top[:, -1] - top[:, -2]) <= TIE_TOLERANCE * span if logits.shape[1] > 1 \
-        else np.zeros(len(x), bool)
+    float_tie = score_ties(logits)
     differ = (pred_int != pred_float) & ~diverged
     if (differ & ~float_tie).any():
         s = int(np.flatnonzero(differ & ~float_tie)[0])

@@ -11,7 +11,14 @@ A checkpoint stores what the hardware computes, not the training state: per hidd
                 {"type": "scores", "in_dim": 64, "num_classes": 10}],
      "state_dict": {"0.weight_bits": uint8 (out, in), "0.threshold": int64 (out,),
                     "0.direction": int8 (out,), ..., "<last>.weight_bits": uint8 (k, in)},
-     "encoding": {...} | None, "dataset": {...} | None, "metrics": {...}, ...}
+     "encoding": {...} | None, "dataset": {...} | None, "metrics": {...},
+     "folding": {...}, "training": {...}, "brevitas": {...}}
+
+Every field, layer-spec key and state_dict entry is read or refused (:mod:`.strict`):
+``folding`` (how the layers were obtained) and the provenance fields ``training`` (the training
+configuration) and ``brevitas`` (the float state the layers were folded from) are recorded, the
+rest defines the network. Spec sizes must equal the tensors', and thresholds, directions and
+weight bits must hold integers (a float threshold would be truncated, not read).
 
 :func:`read_file` sniffs a file and raises :class:`UnknownFormatError` for anything that is not
 this format, so the frontend registry can offer the file to the next frontend.
@@ -21,15 +28,28 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import torch
 from torch import nn
 
 from ..errors import GatecompError
 from ..nn import PopcountScores, ThermometerEncoding, ThresholdLinear, fold_binary
 from .checkpoint import read_checkpoint, save_checkpoint
+from .strict import (
+    check_spec_sizes,
+    entry_kind,
+    integral_tensor,
+    refuse_unknown_fields,
+    refuse_unread_entries,
+)
 
 FORMAT = "gatecomp.bnn"
 VERSION = 1
+#: top-level fields of a checkpoint: all read (the provenance ones recorded, see above)
+FIELDS = ("format", "version", "layers", "state_dict", "encoding", "dataset", "metrics",
+          "folding", "training", "brevitas")
+#: per layer type: (spec keys, state_dict tensors)
+LAYERS = {"threshold": (("type", "in_dim", "out_dim"), ("weight_bits", "threshold", "direction")),
+          "scores": (("type", "in_dim", "num_classes"), ("weight_bits",))}
+TENSORS = {kind: tensors for kind, (_, tensors) in LAYERS.items()}
 
 
 def bnn_checkpoint(module: nn.Module, *, encoding: ThermometerEncoding | dict | None = None,
@@ -45,6 +65,7 @@ def bnn_checkpoint(module: nn.Module, *, encoding: ThermometerEncoding | dict | 
             sd[f"{i}.direction"] = m.direction.detach().cpu().clone().contiguous()
         else:
             layers.append({"type": "scores", "in_dim": m.in_dim, "num_classes": m.num_classes})
+    refuse_unknown_fields("bnn_checkpoint", extra, FIELDS[7:], "extra")
     if isinstance(encoding, ThermometerEncoding):
         encoding = encoding.to_dict()
     return {"format": FORMAT, "version": VERSION, "layers": layers, "state_dict": sd,
@@ -62,7 +83,11 @@ def read_file(path: str | Path) -> dict:
 
 
 def parse_checkpoint(ckpt: dict, source: str) -> nn.Sequential:
-    """The integer-only ``nn.Sequential`` stored in a ``gatecomp.bnn`` checkpoint dict."""
+    """The integer-only ``nn.Sequential`` stored in a ``gatecomp.bnn`` checkpoint dict.
+
+    Every field, spec key and state_dict entry must be one this reader consumes.
+    """
+    refuse_unknown_fields(source, ckpt, FIELDS, f"{FORMAT} checkpoint")
     if ckpt.get("version") != VERSION:
         raise GatecompError(f"{source}: unsupported {FORMAT} version {ckpt.get('version')!r} "
                             f"(this gatecomp reads version {VERSION})")
@@ -70,22 +95,28 @@ def parse_checkpoint(ckpt: dict, source: str) -> nn.Sequential:
     if not isinstance(layers, list) or not isinstance(sd, dict) or not layers:
         raise GatecompError(f"{source}: {FORMAT} checkpoint lacks a 'layers' list or "
                             "'state_dict' dict")
-    mods: list[nn.Module] = []
-    for i, spec in enumerate(layers):
-        kind = spec.get("type") if isinstance(spec, dict) else None
-        where = f"{source}: layer {i} ({kind})"
-        keys = {"threshold": ("weight_bits", "threshold", "direction"),
-                "scores": ("weight_bits",)}.get(kind)
-        if keys is None:
-            raise GatecompError(f"{source}: layer {i}: unsupported layer type {kind!r} "
-                                "(supported: 'threshold', 'scores')")
-        tensors = [sd.get(f"{i}.{k}") for k in keys]
-        missing = [k for k, t in zip(keys, tensors, strict=True) if not isinstance(t, torch.Tensor)]
-        if missing:
-            raise GatecompError(f"{where}: state_dict lacks '{i}.{missing[0]}'")
-        try:
-            mods.append(ThresholdLinear(*tensors) if kind == "threshold"
-                        else PopcountScores(*tensors))
-        except (ValueError, TypeError, RuntimeError) as exc:
-            raise GatecompError(f"{where}: {exc}") from None
+    consumed: set[str] = set()
+    mods = [_layer(source, i, spec, sd, consumed) for i, spec in enumerate(layers)]
+    refuse_unread_entries(source, sd, consumed, lambda key: entry_kind(key, layers, TENSORS))
     return nn.Sequential(*mods).eval()
+
+
+def _layer(source: str, i: int, spec: object, sd: dict, consumed: set[str]) -> nn.Module:
+    """Layer ``i`` from its spec and its state_dict tensors (marked consumed)."""
+    kind = spec.get("type") if isinstance(spec, dict) else None
+    if kind not in LAYERS:
+        raise GatecompError(f"{source}: layer {i}: unsupported layer type {kind!r} "
+                            "(supported: 'threshold', 'scores')")
+    where = f"{source}: layer {i} ({kind})"
+    spec_keys, keys = LAYERS[kind]
+    refuse_unknown_fields(where, spec, spec_keys, "layer spec")
+    tensors = [integral_tensor(sd, f"{i}.{k}", where) for k in keys]
+    consumed.update(f"{i}.{k}" for k in keys)
+    try:
+        m = ThresholdLinear(*tensors) if kind == "threshold" else PopcountScores(*tensors)
+    except (ValueError, TypeError, RuntimeError) as exc:
+        raise GatecompError(f"{where}: {exc}") from None
+    sizes = {"in_dim": m.in_dim, "out_dim": getattr(m, "out_dim", None),
+             "num_classes": getattr(m, "num_classes", None)}
+    check_spec_sizes(where, spec, sizes)
+    return m

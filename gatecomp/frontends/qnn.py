@@ -1,7 +1,8 @@
 """The QNN frontend: integer low-bit networks to a LogicNet, and their reference.
 
 Public API (used through :mod:`gatecomp.frontends.registry`): :func:`load_qnn`,
-:func:`lower_qnn`, :func:`reference_outputs`, :func:`describe_qnn`, :func:`dataset_vectors`.
+:func:`lower_qnn`, :func:`reference_outputs`, :func:`own_forward`, :func:`describe_qnn`,
+:func:`dataset_vectors`.
 
 A :class:`QNNModel` holds the chain ``IntLinear* IntScores`` of :mod:`gatecomp.nn.integer`
 (the contract every quantized network is folded into: unsigned codes, integer weights,
@@ -39,10 +40,10 @@ from . import qnn_formats
 from .arith import argmax_first
 from .checkpoint import split_vectors
 from .qnn_lower import QNNLowerParams, lower_layers, score_range, stats_dicts
-from .reference import class_words, input_bits, integer_forward
+from .reference import OwnForward, class_words, input_bits, integer_forward, reading_only
 
 __all__ = ["QNNModel", "dataset_vectors", "describe_qnn", "load_qnn", "lower_qnn",
-           "output_ports", "reference_outputs"]
+           "output_ports", "own_forward", "reference_outputs"]
 
 SUPPORTED_FORMATS = (qnn_formats.FORMAT, "qnn.module", "qonnx", "brevitas.module (k-bit)")
 Encoding = ThermometerEncoding | UniformEncoding
@@ -61,6 +62,9 @@ class QNNModel:
     dataset: dict | None = None
     metrics: dict = field(default_factory=dict)
     folding: dict = field(default_factory=dict)
+    #: the module or list as given (its own forward), and a QONNX import's graph and encoding
+    origin: object = field(default=None, repr=False)
+    imported: object = field(default=None, repr=False)
 
     @property
     def module(self) -> nn.Sequential:
@@ -144,6 +148,7 @@ def load_qnn(source: str | Path | nn.Module | list | QNNModel, *,
         return source
     extra: dict = {}
     folding: dict = {}
+    origin = imported = None
     if isinstance(source, (str, Path)) and Path(source).suffix.lower() == ".onnx":
         label, fmt = str(source), "qonnx"
         if not Path(source).is_file():
@@ -155,6 +160,7 @@ def load_qnn(source: str | Path | nn.Module | list | QNNModel, *,
         except UnknownFormatError as exc:  # no other frontend reads .onnx: say what is wrong
             raise GatecompError(str(exc)) from None
         layers = list(imported.layers)
+        origin = imported.model
         folding = dict(imported.folding or {})
         extra = {"encoding": imported.encoding, "dataset": imported.dataset,
                  "metrics": imported.metrics}
@@ -167,7 +173,7 @@ def load_qnn(source: str | Path | nn.Module | list | QNNModel, *,
     elif isinstance(source, nn.Module) and _is_brevitas(source):
         label, fmt = f"<in-memory {type(source).__name__}>", "brevitas.module"
         imported = _fold_brevitas(source, label, calibration, encoding, dataset, input_map)
-        layers = list(imported.layers)
+        layers, origin = list(imported.layers), source
         folding = dict(imported.folding or {})
         extra = {"encoding": imported.encoding, "dataset": imported.dataset,
                  "metrics": imported.metrics}
@@ -177,17 +183,20 @@ def load_qnn(source: str | Path | nn.Module | list | QNNModel, *,
         label, fmt = f"<in-memory {kind}>", "qnn.module"
         try:
             with torch.no_grad():
-                layers = qnn_formats.integer_layers(source)
+                layers = qnn_formats.integer_layers(source, label)
         except ValueError as exc:
-            raise GatecompError(f"{label}: {exc} (supported: IntLinear/QuantLinear layers, "
-                                "then IntScores/QuantScores)") from None
+            raise GatecompError(f"{label}: {exc} (supported: "
+                                f"{qnn_formats.SUPPORTED_MODULES})") from None
+        origin = source
     else:
         raise UnknownFormatError(f"{source!r:.80}: not a quantized integer network")
     if encoding is not None:
         extra["encoding"] = encoding
     if dataset is not None:
         extra["dataset"] = dataset
-    return _assemble(layers, label, fmt, extra, folding)
+    model = _assemble(layers, label, fmt, extra, folding)
+    model.origin, model.imported = origin, imported
+    return model
 
 
 def _fold_brevitas(module: nn.Module, label: str, calibration, encoding, dataset,
@@ -298,6 +307,43 @@ def reference_outputs(model: QNNModel, x_bits: np.ndarray,
     """The integer forward of the layers: ``score0..`` (``acc - lo``) and ``pred``."""
     acc = integer_forward(model.module, input_codes(model, x_bits), model.num_classes, chunk)
     return class_words(acc - model.score_offset, "score", ranking=acc)
+
+
+def own_forward(model: QNNModel, x_bits: np.ndarray) -> OwnForward:
+    """The model's own eval forward on ``x_bits``, independently of gatecomp's folding.
+
+    A QONNX graph runs qonnx's executor and a k-bit Brevitas module its own forward (``pred``
+    only, see :mod:`.qonnx_own`); a module or list of our quantized layers runs its own eval
+    forward (the unfolded layers); a ``gatecomp.qnn`` checkpoint stores :mod:`gatecomp.nn`
+    integer layers, whose eval forward is the model's own.
+    """
+    codes = input_codes(model, x_bits)
+    if model.format in ("qonnx", "brevitas.module") and model.imported is not None:
+        from .qonnx_own import library_forward
+
+        reading = reference_outputs(model, x_bits)["pred"]
+        module = model.origin if model.format == "brevitas.module" else None
+        return library_forward(model.imported, codes, reading, module)
+    if model.format == "qnn.module" and model.origin is not None:
+        return _module_forward(model, codes)
+    if model.format == qnn_formats.FORMAT:
+        return OwnForward("gatecomp.nn eval forward of the checkpoint's layers",
+                          reference_outputs(model, x_bits))
+    return reading_only(f"no library model is kept for a {model.format} model")
+
+
+def _module_forward(model: QNNModel, codes: np.ndarray) -> OwnForward:
+    """The eval forward of the module (or list) the layers were folded from, on ``codes``."""
+    origin = model.origin
+    module = nn.Sequential(*origin) if isinstance(origin, (list, tuple)) else origin
+    with torch.no_grad():
+        acc = module.eval()(torch.from_numpy(codes))
+    if acc.is_floating_point() or tuple(acc.shape) != (len(codes), model.num_classes):
+        return reading_only(f"the {model.source}'s eval forward does not return integer class "
+                            "scores")
+    acc = acc.numpy().astype(np.int64)
+    return OwnForward(f"eval forward of the {model.source}",
+                      class_words(acc - model.score_offset, "score", ranking=acc))
 
 
 def dataset_vectors(model: QNNModel, split: str = "test"

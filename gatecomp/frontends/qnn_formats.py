@@ -9,7 +9,13 @@ layers every low-bit network is folded into — not the training state, so
                 ..., {"type": "scores", "in_dim": 64, "num_classes": 10, "in_bits": 2}],
      "state_dict": {"0.weight": int64 (out, in), "0.bias": int64 (out,),
                     "0.thresholds": int64 (out, levels), ..., "<last>.weight", "<last>.bias"},
-     "encoding": {...} | None, "dataset": {...} | None, "metrics": {...}, "folding": {...}}
+     "encoding": {...} | None, "dataset": {...} | None, "metrics": {...}, "folding": {...},
+     "training": {...}}
+
+Every field, layer-spec key and state_dict entry is read or refused (:mod:`.strict`):
+``training`` (and ``brevitas``, a float state the layers were folded from) are recorded
+provenance, the rest defines the network; ``in_bits`` is required (the first layer's code width
+is nowhere else) and spec sizes must equal the tensors'.
 
 :func:`read_file` sniffs a file and raises :class:`UnknownFormatError` for anything else, so
 the frontend registry can offer the file to the next frontend.
@@ -19,35 +25,84 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import torch
 from torch import nn
 
 from ..errors import GatecompError
 from ..nn import IntLinear, IntScores, check_chain
 from .checkpoint import read_checkpoint, save_checkpoint
+from .strict import (
+    COMMON_STATE,
+    ModuleState,
+    check_module,
+    check_spec_sizes,
+    entry_kind,
+    integral_tensor,
+    module_where,
+    refuse_hooks,
+    refuse_unknown_fields,
+    refuse_unread_entries,
+)
 
 FORMAT = "gatecomp.qnn"
 VERSION = 1
+#: top-level fields of a checkpoint: all read (``training``/``brevitas`` recorded as provenance)
+FIELDS = ("format", "version", "layers", "state_dict", "encoding", "dataset", "metrics",
+          "folding", "training", "brevitas")
+#: per layer type: (spec keys, state_dict tensors)
+LAYERS = {"linear": (("type", "in_dim", "out_dim", "in_bits", "levels"),
+                     ("weight", "bias", "thresholds")),
+          "scores": (("type", "in_dim", "num_classes", "in_bits"), ("weight", "bias"))}
+TENSORS = {kind: tensors for kind, (_, tensors) in LAYERS.items()}
 
 
-def integer_layers(module: nn.Module | list[nn.Module]) -> list[nn.Module]:
+def _module_state() -> dict[type, ModuleState]:
+    """What :func:`integer_layers` reads of gatecomp's own classes (any other one must bring a
+    ``fold()``, the documented protocol, and no hooks)."""
+    from ..nn import QuantLinear, QuantScores
+
+    return {**COMMON_STATE,
+            IntLinear: ModuleState(("in_bits",), buffers=("weight", "bias", "thresholds")),
+            IntScores: ModuleState(("in_bits",), buffers=("weight", "bias")),
+            QuantLinear: ModuleState(("weight_bits", "act_bits", "in_bits"), ("weight", "scale"),
+                                     ("mask",), ("bn",)),
+            QuantScores: ModuleState(("weight_bits", "in_bits"), ("weight", "scale", "bias"),
+                                     ("mask",))}
+
+
+SUPPORTED_MODULES = ("IntLinear/QuantLinear layers, then IntScores/QuantScores (Flatten, "
+                     "Identity skipped; other layers need a fold())")
+
+
+def integer_layers(module: nn.Module | list[nn.Module], label: str = "<in-memory model>"
+                   ) -> list[nn.Module]:
     """The integer layers of ``module``: a (nested) ``nn.Sequential`` or list whose layers are
     :class:`IntLinear` / :class:`IntScores` or have a ``fold()`` returning one (``nn.Flatten``
-    and ``nn.Identity`` skipped). Raises ``ValueError`` for anything else or a broken chain."""
-    stack = list(module) if isinstance(module, (list, tuple, nn.Sequential)) else [module]
+    and ``nn.Identity`` skipped). gatecomp's own classes must carry only the state they read
+    (:func:`.strict.check_module`); raises ``ValueError`` for anything else or a broken chain,
+    :class:`GatecompError` for unread state or hooks."""
+    table = _module_state()
+    stack = [(str(i), m) for i, m in enumerate(module)] \
+        if isinstance(module, (list, tuple, nn.Sequential)) else [("0", module)]
     out: list[nn.Module] = []
     while stack:
-        m = stack.pop(0)
+        name, m = stack.pop(0)
+        where = module_where(label, name, m)
+        if type(m) in table or isinstance(m, tuple(table)) or type(m).__module__.startswith(
+                "gatecomp."):
+            check_module(m, where, table, SUPPORTED_MODULES)
+        else:
+            refuse_hooks(m, where)
         if isinstance(m, nn.Sequential):
-            stack = list(m) + stack
+            stack = [(f"{name}.{i}", c) for i, c in enumerate(m)] + stack
         elif isinstance(m, (nn.Flatten, nn.Identity)):
             continue
         elif isinstance(m, (IntLinear, IntScores)):
             out.append(m)
         elif callable(getattr(m, "fold", None)):
             folded = m.fold()
-            stack = ([*folded] if isinstance(folded, (list, tuple, nn.Sequential))
-                     else [folded]) + stack
+            stack = [(f"{name}.fold", f) for f in (
+                [*folded] if isinstance(folded, (list, tuple, nn.Sequential)) else [folded])
+            ] + stack
         else:
             raise ValueError(f"unsupported layer {type(m).__module__}.{type(m).__qualname__}")
     check_chain(out)
@@ -69,6 +124,7 @@ def qnn_checkpoint(module: nn.Module | list[nn.Module], *, encoding: object = No
         else:
             layers.append({"type": "scores", "in_dim": m.in_dim, "num_classes": m.num_classes,
                            "in_bits": m.in_bits})
+    refuse_unknown_fields("qnn_checkpoint", extra, FIELDS[8:], "extra")
     if encoding is not None and not isinstance(encoding, dict):
         encoding = encoding.to_dict()
     return {"format": FORMAT, "version": VERSION, "layers": layers, "state_dict": sd,
@@ -87,7 +143,11 @@ def read_file(path: str | Path) -> dict:
 
 
 def parse_checkpoint(ckpt: dict, source: str) -> list[nn.Module]:
-    """The integer layers stored in a ``gatecomp.qnn`` checkpoint dict (validated chain)."""
+    """The integer layers stored in a ``gatecomp.qnn`` checkpoint dict (validated chain).
+
+    Every field, spec key and state_dict entry must be one this reader consumes.
+    """
+    refuse_unknown_fields(source, ckpt, FIELDS, f"{FORMAT} checkpoint")
     if ckpt.get("version") != VERSION:
         raise GatecompError(f"{source}: unsupported {FORMAT} version {ckpt.get('version')!r} "
                             f"(this gatecomp reads version {VERSION})")
@@ -95,25 +155,36 @@ def parse_checkpoint(ckpt: dict, source: str) -> list[nn.Module]:
     if not isinstance(specs, list) or not isinstance(sd, dict) or not specs:
         raise GatecompError(f"{source}: {FORMAT} checkpoint lacks a 'layers' list or "
                             "'state_dict' dict")
-    mods: list[nn.Module] = []
-    for i, spec in enumerate(specs):
-        kind = spec.get("type") if isinstance(spec, dict) else None
-        keys = {"linear": ("weight", "bias", "thresholds"), "scores": ("weight", "bias")}.get(kind)
-        if keys is None:
-            raise GatecompError(f"{source}: layer {i}: unsupported layer type {kind!r} "
-                                "(supported: 'linear', 'scores')")
-        tensors = [sd.get(f"{i}.{k}") for k in keys]
-        missing = [k for k, t in zip(keys, tensors, strict=True) if not isinstance(t, torch.Tensor)]
-        if missing:
-            raise GatecompError(f"{source}: layer {i} ({kind}): state_dict lacks "
-                                f"'{i}.{missing[0]}'")
-        try:
-            cls = IntLinear if kind == "linear" else IntScores
-            mods.append(cls(*tensors, in_bits=int(spec.get("in_bits", 1))))
-        except (ValueError, TypeError, RuntimeError) as exc:
-            raise GatecompError(f"{source}: layer {i} ({kind}): {exc}") from None
+    consumed: set[str] = set()
+    mods = [_layer(source, i, spec, sd, consumed) for i, spec in enumerate(specs)]
+    refuse_unread_entries(source, sd, consumed, lambda key: entry_kind(key, specs, TENSORS))
     try:
         check_chain(mods)
     except ValueError as exc:
         raise GatecompError(f"{source}: {exc}") from None
     return mods
+
+
+def _layer(source: str, i: int, spec: object, sd: dict, consumed: set[str]) -> nn.Module:
+    """Layer ``i`` from its spec and its state_dict tensors (marked consumed)."""
+    kind = spec.get("type") if isinstance(spec, dict) else None
+    if kind not in LAYERS:
+        raise GatecompError(f"{source}: layer {i}: unsupported layer type {kind!r} "
+                            "(supported: 'linear', 'scores')")
+    where = f"{source}: layer {i} ({kind})"
+    spec_keys, keys = LAYERS[kind]
+    refuse_unknown_fields(where, spec, spec_keys, "layer spec")
+    if "in_bits" not in spec:
+        raise GatecompError(f"{where}: the spec lacks 'in_bits' (the width of the codes it "
+                            "reads is stated nowhere else)")
+    tensors = [integral_tensor(sd, f"{i}.{k}", where) for k in keys]
+    consumed.update(f"{i}.{k}" for k in keys)
+    try:
+        cls = IntLinear if kind == "linear" else IntScores
+        m = cls(*tensors, in_bits=int(spec["in_bits"]))
+    except (ValueError, TypeError, RuntimeError) as exc:
+        raise GatecompError(f"{where}: {exc}") from None
+    check_spec_sizes(where, spec, {"in_dim": m.in_dim, "out_dim": m.out_dim,
+                                   "levels": getattr(m, "levels", None),
+                                   "num_classes": getattr(m, "num_classes", None)})
+    return m

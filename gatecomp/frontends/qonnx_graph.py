@@ -4,9 +4,11 @@ QONNX is ONNX plus the quantization ops of ``qonnx.custom_op.general`` (``Quant`
 ``IntQuant`` in newer qonnx —, ``BipolarQuant``, ``MultiThreshold``); FINN and hls4ml exchange
 it and ``brevitas.export.export_qonnx`` writes it. This module reads the ``onnx`` protobuf only
 (no ``onnxruntime``), checks that every op is one gatecomp folds (:data:`SUPPORTED_OPS`) — all
-unsupported ops are named in one error, with counts — and hands the rest of the frontend a
-:class:`QonnxGraph`. Initializers listed among the graph inputs (as older exporters do) are
-constants; exactly one true input and one output are allowed.
+unsupported ops are named in one error, with counts — in the domain that defines it, that
+every attribute is one gatecomp reads with a value its lowering assumes (:data:`ATTRIBUTES`),
+and that every initializer and constant is read by some node; then it hands the rest of the
+frontend a :class:`QonnxGraph`. Initializers listed among the graph inputs (as older exporters
+do) are constants; exactly one true input and one output are allowed.
 """
 
 from __future__ import annotations
@@ -27,6 +29,38 @@ SUPPORTED_OPS: frozenset[str] = frozenset({
     "Relu", "Sign", "Reshape", "Flatten", "Identity", "Dropout",
     "Slice", "Transpose", "Constant",
 })
+#: the quantization ops and the domains that define them (Brevitas' older exports: onnx.brevitas)
+QUANT_OPS = frozenset({"Quant", "IntQuant", "BipolarQuant", "MultiThreshold"})
+QUANT_DOMAINS = ("qonnx.custom_op.general", "finn.custom_op.general", "onnx.brevitas")
+STANDARD_DOMAINS = ("", "ai.onnx")
+
+
+def _rounding_mode(value: object) -> bool:
+    from .qonnx_exec import ROUNDING
+
+    return isinstance(value, str) and value.upper() in ROUNDING
+
+
+_QUANT_ATTRIBUTES = {"signed": (0, 1), "narrow": (0, 1), "rounding_mode": _rounding_mode}
+#: per op, what gatecomp reads of each attribute: the values its lowering assumes (a tuple), a
+#: check of the value, or None (any value is read); any other attribute is refused
+ATTRIBUTES: dict[str, dict[str, object]] = {
+    "Quant": _QUANT_ATTRIBUTES, "IntQuant": _QUANT_ATTRIBUTES,
+    "MultiThreshold": {"out_dtype": None, "out_scale": None, "out_bias": None,
+                       "data_layout": ("", "NC", "NCW", "NCHW")},
+    "Gemm": {"alpha": None, "beta": None, "transA": (0,), "transB": (0, 1)},
+    "BatchNormalization": {"epsilon": None, "momentum": None,  # momentum: training only
+                           "training_mode": (0,), "spatial": (1,)},
+    "Reshape": {"allowzero": (0, 1)},
+    "Flatten": {"axis": (1,)},
+    "Dropout": {"ratio": None, "seed": None},  # the identity at inference
+    "Transpose": {"perm": None},
+    "Constant": {"value": None, "value_float": None, "value_floats": None, "value_int": None,
+                 "value_ints": None},
+}
+#: attributes without a default gatecomp could assume (qonnx requires them; its default for
+#: ``narrow`` is 1, so a missing one cannot be read as 0)
+REQUIRED_ATTRIBUTES = {"Quant": ("signed", "narrow"), "IntQuant": ("signed", "narrow")}
 
 
 @dataclass(frozen=True)
@@ -38,6 +72,7 @@ class Node:
     inputs: tuple[str, ...]
     outputs: tuple[str, ...]
     attrs: dict[str, Any] = field(default_factory=dict)
+    domain: str = ""
 
     def attr(self, key: str, default: Any = None) -> Any:
         return self.attrs.get(key, default)
@@ -113,6 +148,53 @@ def _constant_value(node: Node) -> np.ndarray:
                         f"{sorted(node.attrs)} (supported: value, value_float(s), value_int(s))")
 
 
+def _check_node(node: Node, source: str) -> None:
+    """Raise unless ``node``'s domain defines the op gatecomp folds and every attribute is
+    one gatecomp reads, with a value its lowering assumes."""
+    domains = QUANT_DOMAINS if node.op in QUANT_OPS else STANDARD_DOMAINS
+    if node.domain not in domains:
+        expected = " or ".join(map(repr, domains))
+        raise GatecompError(f"{source}: {node.label}: domain {node.domain!r} does not define the "
+                            f"{node.op} gatecomp folds (expected {expected})")
+    known = ATTRIBUTES.get(node.op, {})
+    for key, value in node.attrs.items():
+        if key not in known:
+            read = ", ".join(known) or "no attributes"
+            raise GatecompError(f"{source}: {node.label}: attribute {key!r} is not understood "
+                                f"(gatecomp reads {node.op}: {read})")
+        want = known[key]
+        ok = want is None or (want(value) if callable(want) else value in want)
+        if not ok:
+            expected = "a known value" if callable(want) else " or ".join(map(repr, want))
+            raise GatecompError(f"{source}: {node.label}: {key}={value!r} is not supported "
+                                f"(gatecomp's lowering assumes {expected})")
+    for key in REQUIRED_ATTRIBUTES.get(node.op, ()):
+        if key not in node.attrs:
+            raise GatecompError(f"{source}: {node.label}: lacks the attribute {key!r}, which has "
+                                "no default gatecomp could assume")
+
+
+def _refuse_unread_constants(nodes: list[Node], constants: dict, initializers: set[str],
+                             outputs: set[str], source: str) -> None:
+    """Raise on the first initializer or Constant no node reads (a tensor the graph carries
+    but gatecomp would not use)."""
+    read = {i for n in nodes for i in n.inputs} | outputs
+    for name in constants:
+        if name not in read:
+            what = "initializer" if name in initializers else "Constant output"
+            raise GatecompError(f"{source}: {what} {name!r} is not read by any node; gatecomp "
+                                "refuses tensors it would not use (remove it from the graph)")
+
+
+def _check_dropout(node: Node, constants: dict, source: str) -> None:
+    """A Dropout is the identity only with ``training_mode`` absent or a constant false."""
+    if len(node.inputs) > 2 and node.inputs[2]:
+        mode = constants.get(node.inputs[2])
+        if mode is None or bool(np.asarray(mode).reshape(-1)[0]):
+            raise GatecompError(f"{source}: {node.label}: training_mode is not a constant false "
+                                "(gatecomp reads Dropout as the identity of inference)")
+
+
 def _toposort(nodes: list[Node], available: set[str], source: str) -> list[Node]:
     """Nodes in an order where each reads only tensors already produced (stable)."""
     done = set(available) | {""}  # "" = an omitted optional input
@@ -141,16 +223,23 @@ def parse_graph(model: Any, source: str) -> QonnxGraph:
 
     g = model.graph
     nodes = [Node(n.op_type, n.name, tuple(n.input), tuple(n.output),
-                  {a.name: _attr_value(a) for a in n.attribute}) for n in g.node]
+                  {a.name: _attr_value(a) for a in n.attribute}, n.domain) for n in g.node]
     unsupported = Counter(n.op for n in nodes if n.op not in SUPPORTED_OPS)
     if unsupported:
         listed = ", ".join(f"{op} ({k})" for op, k in sorted(unsupported.items()))
         raise GatecompError(f"{source}: unsupported ONNX ops: {listed}; gatecomp folds "
                             f"{', '.join(sorted(SUPPORTED_OPS))}")
+    for n in nodes:
+        _check_node(n, source)
     constants = {t.name: numpy_helper.to_array(t) for t in g.initializer}
     for n in nodes:
         if n.op == "Constant":
             constants[n.outputs[0]] = _constant_value(n)
+    _refuse_unread_constants(nodes, constants, {t.name for t in g.initializer},
+                             {o.name for o in g.output}, source)
+    for n in nodes:
+        if n.op == "Dropout":
+            _check_dropout(n, constants, source)
     nodes = [n for n in nodes if n.op != "Constant"]
     data_inputs = [i for i in g.input if i.name not in constants]
     if len(data_inputs) != 1:

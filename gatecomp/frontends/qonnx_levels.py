@@ -86,7 +86,17 @@ def per_channel(arr, shape: tuple[int, ...], what: str, node: Node) -> np.ndarra
 
 
 def mt_rows(thr: np.ndarray, shape: tuple[int, ...], node: Node) -> np.ndarray:
-    """MultiThreshold thresholds (C, B) / (1, B) as (features, B)."""
+    """MultiThreshold thresholds (C, B) / (1, B) as (features, B), channels on axis 1.
+
+    qonnx reads a tensor without ``data_layout`` by its rank (2: NC, 3: NWC, 4: NCHW); a
+    channels-last reading is refused, as is a layout of another rank than the tensor's.
+    """
+    layout = str(node.attr("data_layout", "") or "")
+    rank = len(shape) + 1
+    if (not layout and rank == 3) or (layout and len(layout) != rank) or \
+            layout not in ("", "NC", "NCW", "NCHW"):
+        raise GatecompError(f"{node.label}: data_layout {layout!r} on a rank-{rank} tensor is "
+                            "not supported (qonnx puts its channels elsewhere than axis 1)")
     t = np.asarray(thr, dtype=np.float64)
     if t.ndim != 2 or t.shape[0] not in (1, shape[0]):
         raise GatecompError(f"{node.label}: thresholds of shape {t.shape} do not fit "
@@ -112,9 +122,6 @@ def quantizer_levels(node: Node, shape: tuple[int, ...], params: list[np.ndarray
         return Activation(np.zeros((n, 1)), np.ones((n, 1), bool), 2 * s, -s)
     if op == "MultiThreshold":
         thr = mt_rows(params[0], shape, node)
-        layout = str(node.attr("data_layout", "") or "")
-        if layout not in ("", "NC", "NCW", "NCHW"):
-            raise GatecompError(f"{node.label}: data_layout {layout!r} is not supported")
         return Activation(thr, np.ones(thr.shape, bool),
                           np.full(n, float(node.attr("out_scale", 1.0))),
                           np.full(n, float(node.attr("out_bias", 0.0))))

@@ -55,6 +55,7 @@ META_ENCODING = "gatecomp.encoding"
 META_DATASET = "gatecomp.dataset"
 META_METRICS = "gatecomp.metrics"
 INPUT_MAPS = ("identity", "prescale:<f>", "bits", "bipolar")
+META_KEYS = (META_INPUT_MAP, META_ENCODING, META_DATASET, META_METRICS)
 
 RULE = ("value = alpha*(W c + b) + beta per feature from the first quantizer on; weights = "
         "integers x per-row scale; quantizer levels -> thresholds on W c + b (float64 ceil, "
@@ -81,6 +82,9 @@ class QonnxImport:
     input_shape: tuple[int, ...] = ()
     source: str = ""
     boundary: np.ndarray | None = field(default=None, repr=False)
+    model: Any = field(default=None, repr=False)  # the onnx.ModelProto (qonnx's executor runs it)
+    graph: Any = field(default=None, repr=False)  # its QonnxGraph and Fold (ties of a forward)
+    fold: Any = field(default=None, repr=False)
 
     @property
     def num_classes(self) -> int:
@@ -167,6 +171,10 @@ def read_qonnx(source: Any, *, calibration: np.ndarray | None = None) -> QonnxIm
     model, label = load_onnx(source)
     graph = parse_graph(model, label)
     meta = graph.metadata
+    for key in meta:
+        if key.startswith("gatecomp.") and key not in META_KEYS:
+            raise GatecompError(f"{label}: metadata {key!r} is not understood (gatecomp reads "
+                                f"{', '.join(META_KEYS)})")
     kind, factor = parse_input_map(meta.get(META_INPUT_MAP))
     enc_meta = _json(meta, META_ENCODING, label)
     enc_given = None
@@ -195,7 +203,7 @@ def read_qonnx(source: Any, *, calibration: np.ndarray | None = None) -> QonnxIm
     imp = QonnxImport(fold.layers, fold.encoding, dataset,
                       {"rule": RULE, "input_map": meta.get(META_INPUT_MAP, "identity"),
                        "notes": fold.notes}, metrics, meta.get(META_INPUT_MAP, "identity"),
-                      graph.input_shape, label)
+                      graph.input_shape, label, model=model, graph=graph, fold=fold)
     if calibration is None and isinstance(dataset, dict):
         try:
             calibration = load_split(dataset)["x_test"]
