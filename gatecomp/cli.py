@@ -9,19 +9,30 @@ from pathlib import Path
 
 import click
 
-from .errors import GatecompError
+from .errors import GatecompError, InternalError
 
 BUNDLED_EXAMPLE = Path(__file__).parent / "examples" / "digits_dlgn.pt"
 
 
 class _Group(click.Group):
-    """Turns a GatecompError anywhere below into a one-line ``Error:`` and exit status 1."""
+    """A GatecompError becomes a one-line ``Error:`` and exit status 1; a bug (InternalError or
+    any other exception) one line naming it a bug and exit status 2, with the traceback under
+    ``--debug``."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except GatecompError as exc:
             raise click.ClickException(str(exc)) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - a bug: say so in one line, keep the traceback
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            kind = "" if isinstance(exc, InternalError) else f"{type(exc).__name__}: "
+            click.echo(f"Internal error (a gatecomp bug, please report it): {kind}{exc}; "
+                       "rerun with --debug for the traceback", err=True)
+            ctx.exit(2)
 
 
 def _progress(msg: str) -> None:
@@ -30,7 +41,9 @@ def _progress(msg: str) -> None:
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="gatecomp")
-def main() -> None:
+@click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
     """Compile trained logic-gate networks to verified hardware.
 
     \b
@@ -43,6 +56,16 @@ def main() -> None:
       gatecomp verify build/net --netlist           regression on the synthesized netlist
       gatecomp demo                                 all of it on the bundled digits model
     """
+    ctx.obj = {"debug": debug}
+
+
+#: the logic layers' parametrization, for compile and info (a torchlogix state_dict's (out, 4)
+#: weights may be light or warp)
+_parametrization_option = click.option(
+    "--parametrization", type=click.Choice(["raw", "light", "warp", "walsh"]), default=None,
+    help="Parametrization of the logic layers of a torchlogix state_dict whose weights are "
+         "(out, 4): light and warp (walsh) are stored alike and compute different gates, so "
+         "gatecomp does not guess. A wrapper field 'parametrization' does the same.")
 
 
 @main.command("compile")
@@ -98,12 +121,7 @@ def main() -> None:
                    "input but may differ elsewhere (the report gives the test vectors changed "
                    "and the accuracy effect; verify then checks the RTL against that function). "
                    "Off by default.")
-@click.option("--parametrization", type=click.Choice(["raw", "light", "warp", "walsh"]),
-              default=None,
-              help="Parametrization of the logic layers of a torchlogix state_dict whose weights "
-                   "are (out, 4): light and warp (walsh) are stored alike and compute different "
-                   "gates, so gatecomp does not guess. A wrapper field 'parametrization' does the "
-                   "same.")
+@_parametrization_option
 @click.option("-f", "--force", is_flag=True, help="Replace an existing output directory.")
 def compile_cmd(model: Path, out_dir: Path, name, pipeline_stages, levels_per_stage,
                 luts_per_stage, script,
@@ -273,12 +291,7 @@ def opt_cmd(src: Path, dst: Path, script, verify: bool) -> None:
 @main.command()
 @click.argument("model", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
-@click.option("--parametrization", type=click.Choice(["raw", "light", "warp", "walsh"]),
-              default=None,
-              help="Parametrization of the logic layers of a torchlogix state_dict whose weights "
-                   "are (out, 4): light and warp (walsh) are stored alike and compute different "
-                   "gates, so gatecomp does not guess. A wrapper field 'parametrization' does the "
-                   "same.")
+@_parametrization_option
 def info(model: Path, as_json: bool, parametrization) -> None:
     """Print what the frontend sees in MODEL: layers, gates, gate types, wiring."""
     from .frontends.registry import load_model

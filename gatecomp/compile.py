@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .aig import LogicNet, depth, simulate, write_aiger
-from .errors import GatecompError
+from .errors import GatecompError, InternalError
 from .outdir import atomic_directory, check_writable
 from .passes.script import DEFAULT_SCRIPT, run_script
 from .toolchain import find_abc
@@ -156,8 +156,7 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
     reference = expected = frontend.reference(model, vec.bits)
     cmp = compare_with_reference(raw, vec.bits, reference)
     if not cmp.ok:
-        raise GatecompError(
-            f"internal error: the lowered IR differs from the PyTorch reference on "
+        raise InternalError(f"the lowered IR differs from the PyTorch reference on "
             f"{cmp.mismatching_vectors} of {cmp.vectors} vectors (first: {cmp.first[0]})")
     own = _check_own_forward(frontend, model, raw, vec.bits, str(model_path))
     say(f"  reference: {own.name}")
@@ -173,13 +172,12 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
             f"{_pct(care_stats['accuracy'])}")
     cmp = compare_with_reference(net, vec.bits, expected)
     if not cmp.ok:
-        raise GatecompError(
-            f"internal error: the optimized IR differs from the "
+        raise InternalError(f"the optimized IR differs from the "
             f"{'swept net' if care_stats else 'PyTorch reference'} on "
             f"{cmp.mismatching_vectors} of {cmp.vectors} vectors (first: {cmp.first[0]})")
     equiv = simulate_equivalence(spec.aig, aig, extra=vec.bits)
     if not equiv.equal:
-        raise GatecompError(f"internal error: optimization changed output "
+        raise InternalError(f"optimization changed output "
                             f"{aig.output_names[equiv.first_output]} (simulation)")
     timings["check"] = done(f"{len(vec.bits)} {vec.description} vectors, 0 mismatches"
                             + (" against the swept net" if care_stats else ""))
@@ -196,14 +194,14 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
         done = _timed(say, "prove optimized == " + ("swept" if care_stats else "lowered"))
         own_proof = prove_equivalent(spec.aig, aig, time_limit=PROVE_SECONDS)
         if own_proof.equivalent is False:
-            raise GatecompError(f"internal error: optimization changed the function: "
+            raise InternalError(f"optimization changed the function: "
                                 f"{own_proof.message}")
         timings["prove"] = done(own_proof.message)
     if own_proof is not None and find_abc() is not None:
         done = _timed(say, "ABC cec (extra oracle)")
         proof = abc_cec(spec.aig, aig)
         if proof.equivalent is False:
-            raise GatecompError("internal error: ABC cec says optimization changed the function")
+            raise InternalError("ABC cec says optimization changed the function")
         timings["prove_abc"] = done(proof.message)
 
     done = _timed(say, "emit Verilog")
@@ -272,7 +270,7 @@ def _lut_cells(alignment, name: str, sidecar: dict, family: str, net: LogicNet,
     cover = alignment.cover if core is None else core.net
     got = net.output_words(cover.simulate(bits))
     if any(not np.array_equal(words, expected[port]) for port, words in got.items()):
-        raise GatecompError("internal error: the LUT cover differs from the reference outputs")
+        raise InternalError("the LUT cover differs from the reference outputs")
     return lut_cells_verilog(alignment.cover, alignment.stats["levels_per_stage"], name,
                              sidecar, family, core)
 
@@ -328,12 +326,12 @@ def _chained_core(raw: LogicNet, script: str, aig, sidecar: dict, bits: np.ndarr
         return None, figures
     equiv = simulate_equivalence(aig, core.net.to_aig(), extra=bits)
     if not equiv.equal:
-        raise GatecompError("internal error: the carry-chain core differs from the optimized "
+        raise InternalError("the carry-chain core differs from the optimized "
                             f"IR on output {aig.output_names[equiv.first_output]}")
     bad = check_tail(groups, len(outs), aig.output_names, max_positions=length,
                      argmax_slack=slack, chain_step=step)
     if bad is not None:
-        raise GatecompError("internal error: the carry-chain popcounts differ from the "
+        raise InternalError("the carry-chain popcounts differ from the "
                             f"reference popcounts on output {aig.output_names[bad]}")
     figures["used"] = True
     figures["summary"] = (f"{figures['ccu2c']} CCU2C in {len(core.chains)} chains (LUTs in "
@@ -355,7 +353,7 @@ def _care_sweep(frontend, model, raw: LogicNet, care_set: str) -> tuple[LogicNet
     care = data[0]
     swept, stats = care_sweep(raw.aig, care)
     if not np.array_equal(simulate(swept, care), simulate(raw.aig, care)):
-        raise GatecompError("internal error: the care-set sweep changed outputs on the care set")
+        raise InternalError("the care-set sweep changed outputs on the care set")
     return raw.with_aig(swept), {"split": care_set, "samples": int(len(care)),
                                  "ands_before": raw.aig.num_ands,
                                  "ands_after": swept.num_ands,

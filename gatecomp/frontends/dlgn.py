@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from ..aig import AIGBuilder, LogicNet, Port, bit_names
-from ..errors import GatecompError
+from ..errors import GatecompError, InternalError
 from ..nn import GATE_NAMES
 from .arith import argmax_first, popcount_merged
 from .checkpoint import split_vectors
@@ -125,12 +125,12 @@ def reference_outputs(model: DLGNModel, x_bits: np.ndarray,
             for layer in logic:
                 h = layer(h)
             if not bool(((h == 0) | (h == 1)).all()):
-                raise GatecompError("internal error: eval-mode logic layers produced non-binary "
+                raise InternalError("eval-mode logic layers produced non-binary "
                                     "values on binary inputs")
             c = group.counts(h.to(torch.int64))
             scores = group(h.to(torch.float64)) * group.tau
             if not torch.allclose(scores, c.to(torch.float64), rtol=0, atol=1e-6):
-                raise GatecompError("internal error: GroupSum scores disagree with the counts")
+                raise InternalError("GroupSum scores disagree with the counts")
             counts[at:at + chunk] = c.numpy()
     result = {f"count{c}": counts[:, c].copy() for c in range(model.num_classes)}
     result["pred"] = torch.argmax(torch.from_numpy(counts), dim=1).numpy().astype(np.int64) \

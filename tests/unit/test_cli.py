@@ -200,3 +200,22 @@ def test_help_teaches():
     res = _run("--help")
     assert res.exit_code == 0 and "compile" in res.output and "verify" in res.output
     assert "--pipeline-stages" in _run("compile", "--help").output
+
+
+def test_internal_errors_are_reported_as_bugs(tmp_path, monkeypatch, ckpt):
+    """A broken invariant inside the compiler: one line that names it a bug, exit 2, and the
+    traceback only under --debug."""
+    from gatecomp import compile as compile_mod
+    from gatecomp.errors import InternalError
+
+    def broken(*_args, **_kwargs):
+        raise InternalError("the optimized IR differs from the PyTorch reference")
+
+    monkeypatch.setattr(compile_mod, "compile_model", broken)
+    res = CliRunner().invoke(main, ["compile", str(ckpt), "-o", str(tmp_path / "o")])
+    assert res.exit_code == 2
+    assert "Internal error (a gatecomp bug, please report it): the optimized IR differs" \
+        in res.output
+    assert "--debug" in res.output and "Traceback" not in res.output
+    res = CliRunner().invoke(main, ["--debug", "compile", str(ckpt), "-o", str(tmp_path / "o")])
+    assert isinstance(res.exception, InternalError)
