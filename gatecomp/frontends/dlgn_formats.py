@@ -46,11 +46,12 @@ from ..nn import GroupSum, LogicLayer, ThermometerEncoding
 from . import difflogic_shim
 from .checkpoint import save_checkpoint
 from .dlgn_strict import (
+    MODULE_STATE,
     refuse_position_gaps,
-    refuse_unknown_attributes,
     refuse_unknown_wrapper_keys,
     refuse_unread_keys,
 )
+from .strict import refuse_unread_state
 
 FORMAT = "gatecomp.dlgn"
 VERSION = 1
@@ -195,9 +196,6 @@ def parse_module(module: nn.Module) -> ParsedNet:
         if isinstance(m, nn.Flatten):
             if net.logic:
                 raise GatecompError(f"{where}: Flatten is only supported before the logic layers")
-            if (m.start_dim, m.end_dim) != (1, -1):
-                raise GatecompError(f"{where}: Flatten(start_dim={m.start_dim}, end_dim="
-                                    f"{m.end_dim}) is not the (1, -1) that keeps samples apart")
         elif isinstance(m, LogicLayer):
             net.logic.append(ParsedLogic(where, m.weights.detach(), m.indices.detach(),
                                          m.in_dim, m.parametrization))
@@ -218,24 +216,10 @@ def parse_module(module: nn.Module) -> ParsedNet:
     return net
 
 
-#: what each supported module class may carry: (attributes, parameters, buffers); anything
-#: else in a pickled module is refused by name
-_MODULE_STATE: dict[type, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
-    nn.Flatten: (("start_dim", "end_dim"), (), ()),
-    LogicLayer: (("in_dim", "out_dim", "connections", "parametrization"), ("weights",),
-                 ("indices",)),
-    GroupSum: (("k", "tau"), (), ()),
-    difflogic_shim.LogicLayer: (difflogic_shim.LOGIC_LAYER_ATTRIBUTES, ("weights",), ()),
-    difflogic_shim.GroupSum: (("k", "tau", "device"), (), ()),
-}
-
-
 def _refuse_unread_state(m: nn.Module, where: str) -> None:
-    state = _MODULE_STATE.get(type(m))
-    if state is not None:
-        attributes, parameters, buffers = state
-        refuse_unknown_attributes(m, where, attributes=attributes, parameters=parameters,
-                                  buffers=buffers)
+    state = MODULE_STATE.get(type(m))
+    if state is not None:  # a type outside the table is refused by name in parse_module
+        refuse_unread_state(m, where, state)
 
 
 def _int_attr(m: nn.Module, name: str, where: str) -> int | None:

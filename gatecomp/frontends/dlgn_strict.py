@@ -8,9 +8,9 @@ checks run on what a reader found before anything is lowered:
   they seem to belong to;
 * :func:`refuse_position_gaps` -- ``Sequential`` positions between logic layers that hold no
   entries (a parameterless layer, such as pooling, that a state_dict cannot describe);
-* :func:`refuse_unknown_wrapper_keys` -- wrapper fields that are neither read nor bookkeeping;
-* :func:`refuse_unknown_attributes` -- attributes, parameters, buffers, children or hooks of a
-  pickled module that the reader does not interpret.
+* :func:`refuse_unknown_wrapper_keys` -- wrapper fields that are neither read nor bookkeeping.
+
+Pickled modules are held to :data:`MODULE_STATE` with :func:`.strict.refuse_unread_state`.
 """
 
 from __future__ import annotations
@@ -21,6 +21,9 @@ from collections.abc import Iterable
 from torch import nn
 
 from ..errors import GatecompError
+from ..nn import GroupSum, LogicLayer
+from . import difflogic_shim
+from .strict import COMMON_STATE, ModuleState, refuse_unread_entries
 
 #: key fragments of layers the DLGN frontend does not read, and what they belong to
 _FOREIGN_KEYS: tuple[tuple[str, str], ...] = (
@@ -55,13 +58,8 @@ def layer_kind(key: str) -> str:
 
 
 def refuse_unread_keys(source: str, keys: Iterable[str], consumed: set[str]) -> None:
-    """Raise on the first key of ``keys`` that no layer consumed."""
-    for key in keys:
-        if key not in consumed:
-            raise GatecompError(
-                f"{source}: state_dict entry {key!r} was not understood (it seems to belong to "
-                f"{layer_kind(key)}); gatecomp refuses rather than compile the network without "
-                "it")
+    """Raise on the first key of ``keys`` that no layer consumed, naming whose it seems."""
+    refuse_unread_entries(source, keys, consumed, layer_kind)
 
 
 def refuse_position_gaps(source: str, prefixes: list[str]) -> None:
@@ -106,32 +104,12 @@ def refuse_unknown_wrapper_keys(source: str, wrapper: dict, read: Iterable[str])
                 "'optimizer_state_dict' is skipped)")
 
 
-_MODULE_INTERNALS = frozenset(nn.Module().__dict__)
-_HOOKS = tuple(k for k in _MODULE_INTERNALS if k.endswith("hooks") or "_hooks_" in k)
-
-
-def refuse_unknown_attributes(module: nn.Module, where: str, *, attributes: Iterable[str] = (),
-                              parameters: Iterable[str] = (), buffers: Iterable[str] = ()
-                              ) -> None:
-    """Raise when a pickled module carries state its reader does not interpret.
-
-    Attributes, parameters and buffers outside the given names, any child module, and any
-    hook (hooks change the forward) are refused by name.
-    """
-    for name, allowed in (("parameter", parameters), ("buffer", buffers)):
-        table = module._parameters if name == "parameter" else module._buffers
-        for key, value in table.items():
-            if key not in set(allowed) and value is not None:
-                raise GatecompError(f"{where}: unknown {name} {key!r} (gatecomp does not know "
-                                    "how it changes the forward)")
-    if module._modules:
-        child = next(iter(module._modules))
-        raise GatecompError(f"{where}: unexpected child module {child!r}")
-    for hooks in _HOOKS:
-        if getattr(module, hooks, None):
-            raise GatecompError(f"{where}: has {hooks.strip('_')} registered, which change the "
-                                "forward; save the module without them")
-    extra = set(vars(module)) - _MODULE_INTERNALS - set(attributes)
-    if extra:
-        raise GatecompError(f"{where}: unknown attribute {sorted(extra)[0]!r} (gatecomp does not "
-                            "know how it changes the forward)")
+#: what each module class a DLGN may hold carries; anything else in a pickled module is refused
+MODULE_STATE: dict[type, ModuleState] = {
+    nn.Flatten: COMMON_STATE[nn.Flatten],
+    LogicLayer: ModuleState(("in_dim", "out_dim", "connections", "parametrization"),
+                            ("weights",), ("indices",)),
+    GroupSum: ModuleState(("k", "tau")),
+    difflogic_shim.LogicLayer: ModuleState(difflogic_shim.LOGIC_LAYER_ATTRIBUTES, ("weights",)),
+    difflogic_shim.GroupSum: ModuleState(("k", "tau", "device")),
+}

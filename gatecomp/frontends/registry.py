@@ -19,7 +19,7 @@ import numpy as np
 
 from ..aig import LogicNet
 from ..errors import GatecompError, UnknownFormatError
-from .reference import OwnForward, reading_only
+from .reference import OwnForward
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,7 @@ class Frontend:
     reference: Callable[[Any, np.ndarray], dict[str, np.ndarray]]
     describe: Callable[[Any], dict]
     dataset_vectors: Callable[[Any, str], tuple[np.ndarray, np.ndarray] | None]
-    own_forward: Callable[[Any, np.ndarray], OwnForward] = (
-        lambda _model, _bits: reading_only("no library forward for this format"))
+    own_forward: Callable[[Any, np.ndarray], OwnForward]
 
 
 def _dlgn() -> Frontend:
@@ -58,7 +57,7 @@ def _bnn() -> Frontend:
 
     return Frontend("bnn", bnn.SUPPORTED_FORMATS, (".pt", ".pth", ".ckpt", ".bin", ""),
                     bnn.load_bnn, bnn.lower_bnn, bnn.reference_outputs, bnn.describe_bnn,
-                    bnn.dataset_vectors)
+                    bnn.dataset_vectors, bnn.own_forward)
 
 
 def _qnn() -> Frontend:
@@ -66,7 +65,7 @@ def _qnn() -> Frontend:
 
     return Frontend("qnn", qnn.SUPPORTED_FORMATS, (".pt", ".pth", ".ckpt", ".bin", "", ".onnx"),
                     qnn.load_qnn, qnn.lower_qnn, qnn.reference_outputs, qnn.describe_qnn,
-                    qnn.dataset_vectors)
+                    qnn.dataset_vectors, qnn.own_forward)
 
 
 #: factories, so importing the registry does not import every frontend's dependencies. The BNN

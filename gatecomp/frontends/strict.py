@@ -1,4 +1,4 @@
-"""What the BNN and QNN readers refuse: every field, tensor and module setting is read, or named.
+"""What the readers refuse: every field, tensor and module setting is read, or named.
 
 A reader that skips what it does not know compiles a circuit that computes something else (a
 bias nobody read, a batch norm that uses batch statistics, a hook that rescales the scores).
@@ -98,7 +98,10 @@ def refuse_hooks(module: nn.Module, where: str) -> None:
                                 "forward; remove them before compiling")
 
 
-def _refuse_unread_state(module: nn.Module, where: str, state: ModuleState) -> None:
+def refuse_unread_state(module: nn.Module, where: str, state: ModuleState) -> None:
+    """Raise on the first hook, parameter, buffer, child, attribute or setting of ``module``
+    that ``state`` does not cover."""
+    refuse_hooks(module, where)
     for kind, table, allowed in (("parameter", module._parameters, state.parameters),
                                  ("buffer", module._buffers, state.buffers)):
         for key, value in table.items():
@@ -131,8 +134,7 @@ def check_module(m: nn.Module, where: str, table: Mapping[type, ModuleState],
         why = (f"a subclass of {base}, whose forward may differ" if base
                else f"{type(m).__module__}.{type(m).__qualname__} is not a layer gatecomp reads")
         raise GatecompError(f"{where}: {why} (supported: {supported})")
-    refuse_hooks(m, where)
-    _refuse_unread_state(m, where, state)
+    refuse_unread_state(m, where, state)
 
 
 def check_module_tree(module: nn.Module, label: str, table: Mapping[type, ModuleState],
