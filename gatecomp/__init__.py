@@ -13,8 +13,8 @@ except PackageNotFoundError:  # running from a source tree without installation
 
 
 def compile_model(*args, **kwargs):
-    """See :func:`gatecomp.compile.compile_model` (imported lazily: it pulls in torch)."""
-    from .compile import compile_model as _compile
+    """See :func:`gatecomp.flow.compile_model` (imported lazily: it pulls in torch)."""
+    from .flow import compile_model as _compile
 
     return _compile(*args, **kwargs)
 

@@ -137,7 +137,7 @@ def compile_cmd(model: Path, out_dir: Path, name, pipeline_stages, levels_per_st
             report.json    gates, levels, latency, accuracy, checks, timings
             board/         with --board/--device: shell top, constraints, Makefile
     """
-    from .compile import CompileOptions, compile_model
+    from .flow import CompileOptions, compile_model
     from .passes.script import DEFAULT_SCRIPT
 
     opts = CompileOptions(name=name, pipeline_stages=pipeline_stages,
@@ -314,7 +314,7 @@ def info(model: Path, as_json: bool, parametrization) -> None:
 @click.option("-f", "--force", is_flag=True, help="Replace an existing output directory.")
 def demo(out_dir: Path, sim: str, levels_per_stage: int, force: bool) -> None:
     """Compile the bundled digits DLGN, simulate its RTL on the whole test set, summarise."""
-    from .compile import CompileOptions, compile_model
+    from .flow import CompileOptions, compile_model
     from .verify.rtl_sim import run_rtl_verify
 
     start = time.perf_counter()

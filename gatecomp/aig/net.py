@@ -24,12 +24,17 @@ class Port:
 
 @dataclass(frozen=True, eq=False)
 class LogicNet:
-    """The network as logic: ``aig`` with inputs/outputs grouped into ports, plus metadata."""
+    """The network as logic: ``aig`` with inputs/outputs grouped into ports, plus metadata.
+
+    ``group_sum`` (classes, block) holds the literals a GroupSum counts, where the network ends
+    in one (DLGNs): FPGA backends may build those popcounts themselves (on carry chains).
+    """
 
     aig: AIG
     inputs: tuple[Port, ...]
     outputs: tuple[Port, ...]
     meta: dict = field(default_factory=dict)
+    group_sum: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if sum(p.width for p in self.inputs) != self.aig.num_inputs:

@@ -1,6 +1,6 @@
 """The DLGN frontend: load a trained logic gate network, lower it to a LogicNet, run the reference.
 
-Public API (used by ``gatecomp.compile`` and the CLI): :func:`load_dlgn` (from
+Public API (used by ``gatecomp.flow`` and the CLI): :func:`load_dlgn` (from
 :mod:`gatecomp.frontends.dlgn_model`: every checkpoint format, validated), :func:`lower_dlgn`,
 :func:`reference_outputs`, :func:`describe_dlgn`, :func:`dataset_vectors`.
 
@@ -96,11 +96,9 @@ def lower_dlgn(model: DLGNModel) -> LogicNet:
         "gate_histogram": gate_histogram(model),
         "gate_accounting": account_gates(model.layers, layer_lits, model.input_width),
         "encoding": None if model.encoding is None else model.encoding.to_dict(),
-        # (classes, block) literals of the GroupSum bits: FPGA backends may build the
-        # popcounts themselves (carry chains); "_" keys stay out of the report
-        "_group_sum": x.reshape(model.num_classes, model.block_size).copy(),
     }
-    return LogicNet(aig, in_ports, out_ports, meta)
+    return LogicNet(aig, in_ports, out_ports, meta,
+                    group_sum=x.reshape(model.num_classes, model.block_size).copy())
 
 
 # -- reference -------------------------------------------------------------------------------

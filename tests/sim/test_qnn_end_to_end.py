@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from gatecomp.compile import CompileOptions, compile_model
+from gatecomp.flow import CompileOptions, compile_model
 from gatecomp.frontends.qnn_formats import save_qnn
 from gatecomp.nn import DIGITS_SPLIT, load_split
 from gatecomp.verify.rtl_sim import run_rtl_verify

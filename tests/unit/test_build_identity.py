@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from gatecomp.compile import CompileOptions, compile_model
+from gatecomp.flow import CompileOptions, compile_model
 
 ROOT = Path(__file__).resolve().parents[2]
 HASHES = ROOT / "tests" / "data" / "build_hashes.json"

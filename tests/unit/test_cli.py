@@ -205,7 +205,7 @@ def test_help_teaches():
 def test_internal_errors_are_reported_as_bugs(tmp_path, monkeypatch, ckpt):
     """A broken invariant inside the compiler: one line that names it a bug, exit 2, and the
     traceback only under --debug."""
-    from gatecomp import compile as compile_mod
+    from gatecomp import flow as compile_mod
     from gatecomp.errors import InternalError
 
     def broken(*_args, **_kwargs):

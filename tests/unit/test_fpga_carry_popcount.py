@@ -123,7 +123,7 @@ def test_plan_absorbs_gates_into_the_chains(tmp_path, sizes, k, seed):
     model = load_dlgn(save_dlgn(tmp_path / "n.pt", random_dlgn(sizes, in_dim=16, k=k,
                                                                seed=seed)))
     raw = lower_dlgn(model)
-    lits = raw.meta["_group_sum"]
+    lits = raw.group_sum
     assert (lits == 0).any() or seed == 2  # constant bits still count towards the width
     outs, groups = plan_group_bits(raw.aig, lits)
     gates = [sum(isinstance(b, tuple) for b in g) for g in groups]
@@ -179,7 +179,7 @@ def test_spare_halves_take_luts_without_loops(tmp_path):
     model = load_dlgn(save_dlgn(tmp_path / "n.pt", random_dlgn([300, 400], in_dim=24, k=4,
                                                                seed=5)))
     raw = lower_dlgn(model)
-    outs, groups = plan_group_bits(raw.aig, raw.meta["_group_sum"])
+    outs, groups = plan_group_bits(raw.aig, raw.group_sum)
     logic, _ = lutmap(raw.aig.with_outputs(outs, tuple(f"o{i}" for i in range(len(outs)))),
                       LutMapParams(k=4))
     core = chained_core(logic, groups, raw.aig.output_names, chain_step=2)
@@ -213,7 +213,7 @@ def test_spare_halves_take_luts_without_loops(tmp_path):
 def test_compile_keeps_the_lut_cover_when_chains_do_not_pay(tmp_path):
     """Three classes of 30 bits: the chained core is larger than the 4-LUT cover, so the
     board core stays LUT4 cells and the report says why; --no-carry-chains skips the try."""
-    from gatecomp.compile import CompileOptions, compile_model
+    from gatecomp.flow import CompileOptions, compile_model
 
     ckpt = save_dlgn(tmp_path / "n.pt", random_dlgn([120, 90], in_dim=24, k=3, seed=3))
     res = compile_model(ckpt, tmp_path / "a", CompileOptions(device="ecp5-25k", lut_cells=True))

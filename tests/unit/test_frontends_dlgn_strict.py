@@ -13,8 +13,8 @@ import pytest
 import torch
 from torch import nn
 
-from gatecomp.compile import CompileOptions, compile_model
 from gatecomp.errors import GatecompError
+from gatecomp.flow import CompileOptions, compile_model
 from gatecomp.frontends.dlgn import load_dlgn
 from gatecomp.frontends.dlgn_formats import dlgn_checkpoint
 from gatecomp.nn import LogicLayer

@@ -14,8 +14,8 @@ import pytest
 import torch
 
 import gatecomp
-from gatecomp.compile import compile_model
 from gatecomp.errors import GatecompError
+from gatecomp.flow import compile_model
 from gatecomp.frontends import bnn, qnn
 from gatecomp.frontends.bnn_formats import bnn_checkpoint
 from gatecomp.frontends.qnn_formats import qnn_checkpoint

@@ -1,0 +1,46 @@
+"""The FPGA stage of a compile with ``--lut-cells``: the core as device cells.
+
+The cells (and on ECP5 the carry-chain popcounts) come from :mod:`gatecomp.fpga.core`; this
+stage only decides which to build and times them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..aig import LogicNet
+from .check import Checked
+from .clock import StageClock
+from .optimize import Optimized
+
+
+@dataclass
+class CellCore:
+    """The core as device cells (Verilog), the carry-chain figures and the chain-ends script
+    (None where no chains are used)."""
+
+    verilog: str
+    chains: dict | None = None
+    chains_script: str | None = None
+
+
+def cell_stage(clock: StageClock, opts, target, raw: LogicNet, opt: Optimized,
+               checked: Checked, sidecar: dict, name: str, swept: bool) -> CellCore | None:
+    """The cell core where ``--lut-cells`` asks for one (None otherwise)."""
+    if opt.alignment is None or target is None or not opts.lut_cells:
+        return None
+    from ..fpga.core import chained_core, lut_cells
+    from ..fpga.lut_cells import chain_ends_script
+
+    core = chains = None
+    bits = checked.vectors.bits
+    if opts.carry_chains and target.family == "ecp5" and not swept \
+            and raw.group_sum is not None:
+        with clock.stage("carry_chains", "popcounts on carry chains") as st:
+            core, chains = chained_core(raw, opts.script, opt.net.aig, sidecar, bits,
+                                        opts.luts_per_stage, opt.alignment.cover.num_luts,
+                                        opts.chain_length)
+            st.detail = chains["summary"]
+    verilog = lut_cells(opt.alignment, name, sidecar, target.family, opt.net, bits,
+                        checked.expected, core)
+    return CellCore(verilog, chains, None if core is None else chain_ends_script(core, name))
