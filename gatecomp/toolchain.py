@@ -107,7 +107,8 @@ def require_fpga_tool(tool: str) -> str:
     path = find_fpga_tool(tool)
     if path is None:
         package = FPGA_TOOLS[tool][2]
-        raise GatecompError(f"{tool} not found; install it with `pip install {package}`")
+        raise GatecompError(f"{tool} not found; install it with `pip install 'gatecomp[fpga]'` "
+                            f"(it is in {package})")
     return path
 
 

@@ -219,8 +219,8 @@ def _platform(spec: str | None, path: Path):
     try:
         return getattr(importlib.import_module(module), cls)()
     except ImportError:
-        raise GatecompError(f"board file {path} needs {module}; install it with "
-                            f"`pip install amaranth-boards`, or write the pins out") from None
+        raise GatecompError(f"board file {path} needs {module}; install it with `pip install "
+                            "'gatecomp[fpga]'` (amaranth-boards), or write the pins out") from None
     except AttributeError:
         raise GatecompError(f"board file {path}: {module} has no platform {cls}") from None
 

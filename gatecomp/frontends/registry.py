@@ -19,6 +19,7 @@ import numpy as np
 
 from ..aig import LogicNet
 from ..errors import GatecompError, UnknownFormatError
+from ..extras import require
 from .reference import OwnForward
 
 
@@ -91,6 +92,9 @@ def load_model(source: str | Path | Any, *, parametrization: str | None = None
     available = frontends()
     if isinstance(source, str | Path):
         suffix = Path(source).suffix.lower()
+        if suffix == ".onnx":
+            for module in ("onnx", "qonnx"):
+                require(module, f"{source}: reading an ONNX graph")
         candidates = [f for f in available if suffix in f.suffixes] or [
             f for f in available if "" in f.suffixes]
     else:
