@@ -33,16 +33,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from gatecomp.aig import CONST0, CONST1, AIGBuilder, LogicNet, bit_names, simulate  # noqa: E402
-from gatecomp.frontends.arith import (  # noqa: E402
+from gatecomp.frontends.registry import load_model  # noqa: E402
+from gatecomp.mapping.lutmap import LutMapParams, lutmap  # noqa: E402
+from gatecomp.passes.script import run_script  # noqa: E402
+from gatecomp.synth.arith import (  # noqa: E402
     argmax_first,
     full_adder,
     ge_const,
     half_adder,
     thermometer_to_binary,
 )
-from gatecomp.frontends.registry import load_model  # noqa: E402
-from gatecomp.mapping.lutmap import LutMapParams, lutmap  # noqa: E402
-from gatecomp.passes.script import run_script  # noqa: E402
 
 EXAMPLES = ROOT / "gatecomp" / "examples"
 MODELS = ("digits_bnn.pt", "digits_brevitas_bnn.onnx", "digits_qnn.pt",

@@ -6,7 +6,7 @@ near the block size, and the carries that only they exercise, are never seen. A 
 not close the gap either: an adder tree and a Wallace tree share no internal nodes (the digits
 DLGN's 70 count bits stay undecided after minutes). So the tail is also checked on its own:
 the same groups built on free inputs, against the frontends' popcount and argmax
-(:func:`~gatecomp.frontends.arith.popcount_merged`, :func:`~gatecomp.frontends.arith.argmax_first`),
+(:func:`~gatecomp.synth.arith.popcount_merged`, :func:`~gatecomp.synth.arith.argmax_first`),
 with each pattern's bits drawn at its own bias from nearly all-zero to nearly all-one.
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..aig import AIG, AIGBuilder, simulate
-from ..frontends.arith import argmax_first, popcount_merged
 from ..mapping.lutnet import LutNetwork, _shannon
+from ..synth.arith import argmax_first, popcount_merged
 from .carry_popcount import chained_core
 
 

@@ -30,10 +30,10 @@ from functools import cache
 import numpy as np
 
 from ..aig import AIG, AIGBuilder
-from ..frontends.arith import argmax_first
 from ..mapping.lutmap import LutMapParams, lutmap
 from ..mapping.lutnet import LutNetwork
 from ..passes.script import run_script
+from ..synth.arith import argmax_first
 
 #: staging levels are counted in half LUT levels: a LUT adds 2, a chain 3. A chain's own
 #: delay is about a LUT's, but the route into the next chain costs another, and a static timer

@@ -37,8 +37,8 @@ from ..nn import (
     fold_binary,
     load_split,
 )
+from ..synth.arith import argmax_first, ge_const, popcount
 from . import bnn_formats
-from .arith import argmax_first, ge_const, popcount
 from .checkpoint import split_vectors
 from .reference import OwnForward, class_words, input_bits, integer_forward, reading_only
 from .strict import COMMON_STATE, ModuleState, check_module_tree

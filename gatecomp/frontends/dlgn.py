@@ -18,7 +18,7 @@ import torch
 from ..aig import AIGBuilder, LogicNet, Port, bit_names
 from ..errors import GatecompError, InternalError
 from ..nn import GATE_NAMES
-from .arith import argmax_first, popcount_merged
+from ..synth.arith import argmax_first, popcount_merged
 from .checkpoint import split_vectors
 from .dlgn_accounting import USES_A, USES_B, account_gates
 from .dlgn_model import DLGNModel, LayerSpec, load_dlgn

@@ -36,8 +36,8 @@ from ..nn import (
     check_chain,
     encoding_from_dict,
 )
+from ..synth.arith import argmax_first
 from . import qnn_formats
-from .arith import argmax_first
 from .checkpoint import split_vectors
 from .qnn_lower import QNNLowerParams, lower_layers, score_range, stats_dicts
 from .reference import OwnForward, class_words, input_bits, integer_forward, reading_only

@@ -46,9 +46,9 @@ from torch import nn
 
 from ..aig import AIG, CONST0, CONST1, AIGBuilder
 from ..nn import IntLinear
-from .arith import column_sum, ge_const, signed_columns, thermometer_to_binary
+from ..synth.arith import column_sum, ge_const, signed_columns, thermometer_to_binary
+from ..synth.truth_synth import bools_to_table, synthesize
 from .subgraph import cone_sizes, disjoint_union, replay, used_ands
-from .truth_synth import bools_to_table, synthesize
 
 ROUTES = ("auto", "arith", "table")
 #: default largest number of distinct input bits for the truth-table route (4096 minterms)

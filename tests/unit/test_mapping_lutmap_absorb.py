@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from gatecomp.aig import AIGBuilder, exhaustive_inputs, random_inputs, simulate_words
-from gatecomp.frontends.arith import popcount
 from gatecomp.mapping.lutmap import LutMapParams, lutmap
 from gatecomp.mapping.lutnet import LutNetwork
+from gatecomp.synth.arith import popcount
 from tests.conftest import EPFL, epfl, random_aig
 
 needs_epfl = pytest.mark.skipif(not EPFL.is_dir(), reason="EPFL benchmarks not available")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from gatecomp.aig import AIGBuilder, check_aig, exhaustive_inputs, random_inputs, simulate_words
-from gatecomp.frontends.arith import popcount
 from gatecomp.passes import cleanup
 from gatecomp.passes.fraig import FraigParams, fraig
 from gatecomp.passes.script import run_script
+from gatecomp.synth.arith import popcount
 from gatecomp.verify.equivalence import prove_equivalent
 from tests.conftest import random_aig
 

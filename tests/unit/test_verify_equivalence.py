@@ -8,11 +8,11 @@ import pytest
 
 from gatecomp.aig import AIG, AIGBuilder, read_aiger, simulate
 from gatecomp.errors import GatecompError
-from gatecomp.frontends.arith import popcount
 from gatecomp.optimize import optimize_aig
 from gatecomp.passes import cleanup
 from gatecomp.passes import script as script_mod
 from gatecomp.passes.script import RegisteredPass, run_script
+from gatecomp.synth.arith import popcount
 from gatecomp.verify.abc_cec import abc_cec, find_abc
 from gatecomp.verify.equivalence import miter_graph, prove_equivalent
 from tests.conftest import EPFL, random_aig

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from gatecomp.aig import AIGBuilder, simulate
-from gatecomp.frontends.arith import thermometer_to_binary
 from gatecomp.frontends.subgraph import cone_sizes, disjoint_union, replay, used_ands
-from gatecomp.frontends.truth_synth import bools_to_table, synthesize, table_to_bools
+from gatecomp.synth.arith import thermometer_to_binary
+from gatecomp.synth.truth_synth import bools_to_table, synthesize, table_to_bools
 from tests.unit.qnn_nets import all_inputs
 
 

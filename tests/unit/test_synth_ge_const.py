@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gatecomp.aig import CONST0, CONST1, AIGBuilder, simulate
-from gatecomp.frontends.arith import ge_const
+from gatecomp.synth.arith import ge_const
 
 
 @pytest.mark.parametrize("width", [1, 2, 3, 5])

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gatecomp.aig import CONST0, CONST1, AIGBuilder, simulate
-from gatecomp.frontends.arith import (
+from gatecomp.synth.arith import (
     column_sum,
     popcount,
     signed_columns,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gatecomp.aig import AIGBuilder, simulate
-from gatecomp.frontends.arith import argmax_first, greater_than, popcount, popcount_merged
+from gatecomp.synth.arith import argmax_first, greater_than, popcount, popcount_merged
 
 
 def _words(bits: np.ndarray) -> np.ndarray:
