@@ -33,7 +33,7 @@ def make_synthetic(path: Path, gates: int, seed: int = 0,
     """
     import torch
 
-    from gatecomp.frontends.dlgn_formats import save_dlgn
+    from gatecomp.frontends.dlgn.formats import save_dlgn
     from gatecomp.nn import GroupSum, LogicLayer
 
     width = max(CLASSES, gates // LAYERS // CLASSES * CLASSES)

@@ -202,14 +202,14 @@ def dlgn_circuits(synthetic_gates: int, work: Path) -> list[Circuit]:
     def bundled() -> AIG:
         from gatecomp.cli import BUNDLED_EXAMPLE
         from gatecomp.frontends.dlgn import lower_dlgn
-        from gatecomp.frontends.dlgn_model import load_dlgn
+        from gatecomp.frontends.dlgn.model import load_dlgn
         return lower_dlgn(load_dlgn(BUNDLED_EXAMPLE)).aig
 
     def synthetic() -> AIG:
         from compile_speed import make_synthetic
 
         from gatecomp.frontends.dlgn import lower_dlgn
-        from gatecomp.frontends.dlgn_model import load_dlgn
+        from gatecomp.frontends.dlgn.model import load_dlgn
         path = work / "synthetic_dlgn.pt"
         make_synthetic(path, synthetic_gates)
         return lower_dlgn(load_dlgn(path)).aig

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from gatecomp.frontends.bnn_formats import save_bnn
+from gatecomp.frontends.bnn.formats import save_bnn
 from gatecomp.nn import DIGITS_SPLIT, BinaryLinear, BinaryScores, digits_encoding, load_split
 
 DEFAULT_WIDTHS = (64,)

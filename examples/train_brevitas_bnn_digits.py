@@ -33,7 +33,7 @@ import torch
 from torch import nn
 
 from gatecomp.frontends.bnn import load_bnn, reference_outputs
-from gatecomp.frontends.bnn_formats import save_bnn
+from gatecomp.frontends.bnn.formats import save_bnn
 from gatecomp.nn import DIGITS_SPLIT, digits_encoding, load_split
 
 
@@ -114,8 +114,8 @@ def save_bnn_qonnx(path: str | Path, model: nn.Module, enc, metrics: dict,
                    folded: nn.Module, x_test: np.ndarray) -> None:
     """Export ``model`` as QONNX with gatecomp metadata; check the QONNX fold predicts what the
     BNN frontend's fold predicts on the test split."""
-    from gatecomp.frontends.qonnx_brevitas import save_qonnx
-    from gatecomp.frontends.qonnx_reader import read_qonnx
+    from gatecomp.frontends.qonnx.brevitas_export import save_qonnx
+    from gatecomp.frontends.qonnx.reader import read_qonnx
 
     example = torch.zeros(1, enc.width)
     save_qonnx(path, model, example, input_map="bipolar", encoding=enc, dataset=DIGITS_SPLIT,

@@ -6,7 +6,7 @@ fan-in (a mask applied after every step, so masked weights quantize to exactly 0
 ``BatchNorm1d`` and a 2-bit ``QuantReLU``; a 2-bit ``QuantLinear`` (per-tensor scale, no bias)
 gives the class scores. The QONNX file carries the ``gatecomp.*`` metadata (input map
 ``prescale:0.0625``, the dataset split, the metrics); gatecomp folds it into integer layers
-(:func:`gatecomp.frontends.qonnx_reader.read_qonnx`) and checks the fold on the test split::
+(:func:`gatecomp.frontends.qonnx.reader.read_qonnx`) and checks the fold on the test split::
 
     python examples/train_brevitas_qnn_digits.py -o gatecomp/examples/digits_brevitas_q2.onnx
 """
@@ -24,8 +24,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from gatecomp.frontends.qonnx_brevitas import export_qonnx_model, qonnx_metadata
-from gatecomp.frontends.qonnx_reader import META_METRICS, read_qonnx
+from gatecomp.frontends.qonnx.brevitas_export import export_qonnx_model, qonnx_metadata
+from gatecomp.frontends.qonnx.reader import META_METRICS, read_qonnx
 from gatecomp.nn import DIGITS_SPLIT, load_split
 
 PRESCALE = 1.0 / 16.0  # digits pixels are 0..16

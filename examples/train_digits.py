@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from gatecomp.frontends.dlgn_formats import save_dlgn
+from gatecomp.frontends.dlgn.formats import save_dlgn
 from gatecomp.nn import DIGITS_SPLIT, GroupSum, LogicLayer, digits_encoding, load_split
 
 DEFAULT_WIDTHS = (1200, 1200, 1200, 1000)

@@ -26,7 +26,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from gatecomp.frontends.qnn_formats import save_qnn
+from gatecomp.frontends.qnn.formats import save_qnn
 from gatecomp.nn import DIGITS_SPLIT, QuantLinear, QuantScores, UniformEncoding, load_split
 
 DEFAULT_WIDTHS = (128, 64)

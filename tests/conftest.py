@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from gatecomp.aig import AIG, AIGBuilder, check_aig, depth, read_aiger, simulate_words
-from gatecomp.frontends import difflogic_shim
+from gatecomp.frontends.dlgn import difflogic_shim
 from gatecomp.toolchain import find_abc
 
 #: the EPFL benchmark AIGs in ../shared beside the repository (present in CI and dev checkouts)

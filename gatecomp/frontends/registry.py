@@ -40,8 +40,8 @@ class Frontend:
 
 def _dlgn() -> Frontend:
     from . import dlgn
-    from .dlgn_formats import SUPPORTED_FORMATS
-    from .dlgn_forward import own_forward
+    from .dlgn.formats import SUPPORTED_FORMATS
+    from .dlgn.own_forward import own_forward
 
     def vectors(model, split: str):
         if model.encoding is None or not model.dataset:

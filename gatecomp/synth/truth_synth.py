@@ -22,7 +22,7 @@ mux tree would cost ``~2**n`` gates; :func:`synthesize` instead builds minimised
   all output bits of a call, and the builder hashes structure.
 
 The result is a standalone AIG over the ``n`` local inputs (cost = its AND count), which the
-caller copies into its own builder (:func:`gatecomp.frontends.qnn_lower.replay`).
+caller copies into its own builder (:func:`gatecomp.synth.subgraph.replay`).
 Every gate built is used by an output (alternatives are compared on library sizes and tables,
 never built and thrown away).
 """

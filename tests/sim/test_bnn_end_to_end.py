@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from gatecomp.cli import main
 from gatecomp.frontends.bnn import dataset_vectors, load_bnn, reference_outputs
-from gatecomp.frontends.bnn_formats import save_bnn
+from gatecomp.frontends.bnn.formats import save_bnn
 from tests.unit.bnn_nets import random_bnn
 
 pytestmark = [pytest.mark.sim,

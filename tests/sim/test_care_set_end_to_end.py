@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from gatecomp.cli import main
 from gatecomp.frontends.qnn import dataset_vectors, load_qnn, reference_outputs
-from gatecomp.frontends.qnn_formats import save_qnn
+from gatecomp.frontends.qnn.formats import save_qnn
 from gatecomp.nn import DIGITS_SPLIT
 from tests.unit.qnn_nets import digits_qnn
 

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from gatecomp.cli import BUNDLED_EXAMPLE, main
 from gatecomp.frontends.dlgn import dataset_vectors, load_dlgn, reference_outputs
-from gatecomp.frontends.dlgn_formats import save_dlgn
+from gatecomp.frontends.dlgn.formats import save_dlgn
 from tests.unit.dlgn_nets import random_dlgn
 
 pytestmark = [pytest.mark.sim,

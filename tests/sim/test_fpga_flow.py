@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from gatecomp.cli import BUNDLED_EXAMPLE, main
-from gatecomp.frontends.dlgn_formats import save_dlgn
+from gatecomp.frontends.dlgn.formats import save_dlgn
 from gatecomp.toolchain import FPGA_TOOLS, find_fpga_tool
 from tests.unit.dlgn_nets import random_dlgn
 

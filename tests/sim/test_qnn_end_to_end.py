@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from gatecomp.flow import CompileOptions, compile_model
-from gatecomp.frontends.qnn_formats import save_qnn
+from gatecomp.frontends.qnn.formats import save_qnn
 from gatecomp.nn import DIGITS_SPLIT, load_split
 from gatecomp.verify.rtl_sim import run_rtl_verify
 from tests.unit.qnn_nets import digits_qnn

@@ -21,7 +21,7 @@ from gatecomp.fpga import uart_verify
 from gatecomp.fpga.shell import uart_shell_verilog, uart_timing
 from gatecomp.fpga.uart_host import unpack_word
 from gatecomp.fpga.uart_verify import board_uart, run_board_verify, run_uart_verify
-from gatecomp.frontends.dlgn_formats import save_dlgn
+from gatecomp.frontends.dlgn.formats import save_dlgn
 from tests.unit.dlgn_nets import random_dlgn
 
 pytestmark = [

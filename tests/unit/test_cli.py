@@ -10,7 +10,7 @@ import torch
 from click.testing import CliRunner
 
 from gatecomp.cli import main
-from gatecomp.frontends.dlgn_formats import save_dlgn
+from gatecomp.frontends.dlgn.formats import save_dlgn
 from tests.unit.dlgn_nets import random_dlgn
 
 

@@ -10,9 +10,9 @@ from click.testing import CliRunner
 
 from gatecomp.aig import read_aiger, simulate
 from gatecomp.cli import main
-from gatecomp.frontends.dlgn_formats import save_dlgn
+from gatecomp.frontends.dlgn.formats import save_dlgn
 from gatecomp.frontends.qnn import dataset_vectors, load_qnn, reference_outputs
-from gatecomp.frontends.qnn_formats import save_qnn
+from gatecomp.frontends.qnn.formats import save_qnn
 from gatecomp.nn import DIGITS_SPLIT
 from tests.unit.dlgn_nets import random_dlgn
 from tests.unit.qnn_nets import digits_qnn

@@ -25,7 +25,7 @@ def test_core_flow_runs_with_the_extras_hidden(tmp_path):
                     raise ImportError("hidden: " + name)
         sys.meta_path.insert(0, Hide())
         from gatecomp.flow import CompileOptions, compile_model
-        from gatecomp.frontends.dlgn_formats import save_dlgn
+        from gatecomp.frontends.dlgn.formats import save_dlgn
         from tests.unit.dlgn_nets import random_dlgn
         ckpt = save_dlgn({str(tmp_path / 'n.pt')!r}, random_dlgn([40, 20], in_dim=16, k=2))
         compile_model(ckpt, {str(tmp_path / 'b')!r}, CompileOptions(name="n", prove=False))

@@ -18,8 +18,8 @@ from gatecomp.fpga.carry_popcount import (
     tree_positions,
 )
 from gatecomp.frontends.dlgn import lower_dlgn
-from gatecomp.frontends.dlgn_formats import save_dlgn
-from gatecomp.frontends.dlgn_model import load_dlgn
+from gatecomp.frontends.dlgn.formats import save_dlgn
+from gatecomp.frontends.dlgn.model import load_dlgn
 from gatecomp.mapping.lutmap import LutMapParams, lutmap
 from gatecomp.mapping.lutnet import LutNetwork
 from tests.unit.dlgn_nets import random_dlgn

@@ -10,13 +10,13 @@ import torch
 
 from gatecomp.aig import simulate
 from gatecomp.errors import GatecompError, UnknownFormatError
-from gatecomp.frontends import bnn_formats
 from gatecomp.frontends.bnn import (
     describe_bnn,
     load_bnn,
     lower_bnn,
     reference_outputs,
 )
+from gatecomp.frontends.bnn import formats as bnn_formats
 from gatecomp.frontends.registry import load_model
 from gatecomp.nn import DIGITS_SPLIT, BinaryLinear, digits_encoding
 from tests.unit.bnn_nets import random_bnn

@@ -8,7 +8,7 @@ import torch
 
 from gatecomp.errors import GatecompError
 from gatecomp.frontends.dlgn import load_dlgn, reference_outputs
-from gatecomp.frontends.dlgn_formats import dlgn_checkpoint
+from gatecomp.frontends.dlgn.formats import dlgn_checkpoint
 from tests.unit.dlgn_nets import random_dlgn
 
 

@@ -9,9 +9,8 @@ import pytest
 import torch
 
 from gatecomp.aig import simulate
-from gatecomp.frontends import difflogic_shim
-from gatecomp.frontends.dlgn import load_dlgn, lower_dlgn, reference_outputs
-from gatecomp.frontends.dlgn_formats import save_dlgn
+from gatecomp.frontends.dlgn import difflogic_shim, load_dlgn, lower_dlgn, reference_outputs
+from gatecomp.frontends.dlgn.formats import save_dlgn
 from gatecomp.nn import ThermometerEncoding
 from tests.unit.dlgn_nets import independent_forward, light_weights, peaked_raw_weights
 

@@ -16,7 +16,7 @@ from torch import nn
 from gatecomp.errors import GatecompError
 from gatecomp.flow import CompileOptions, compile_model
 from gatecomp.frontends.dlgn import load_dlgn
-from gatecomp.frontends.dlgn_formats import dlgn_checkpoint
+from gatecomp.frontends.dlgn.formats import dlgn_checkpoint
 from gatecomp.nn import LogicLayer
 from tests.unit.dlgn_nets import random_dlgn
 from tests.unit.torchlogix_nets import (

@@ -11,7 +11,6 @@ from torch import nn
 
 from gatecomp.aig import simulate
 from gatecomp.errors import GatecompError, UnknownFormatError
-from gatecomp.frontends import qnn_formats
 from gatecomp.frontends.qnn import (
     dataset_vectors,
     describe_qnn,
@@ -19,7 +18,8 @@ from gatecomp.frontends.qnn import (
     lower_qnn,
     reference_outputs,
 )
-from gatecomp.frontends.qnn_lower import QNNLowerParams
+from gatecomp.frontends.qnn import formats as qnn_formats
+from gatecomp.frontends.qnn.lower import QNNLowerParams
 from gatecomp.frontends.registry import load_model
 from gatecomp.nn import (
     DIGITS_SPLIT,

@@ -13,12 +13,12 @@ import torch  # noqa: E402
 
 from gatecomp.errors import GatecompError  # noqa: E402
 from gatecomp.frontends.bnn import load_bnn, reference_outputs  # noqa: E402
-from gatecomp.frontends.qonnx_brevitas import (  # noqa: E402
+from gatecomp.frontends.qonnx.brevitas_export import (  # noqa: E402
     export_qonnx_model,
     fold_brevitas_quant,
     qonnx_metadata,
 )
-from gatecomp.frontends.qonnx_reader import read_qonnx  # noqa: E402
+from gatecomp.frontends.qonnx.reader import read_qonnx  # noqa: E402
 from gatecomp.nn import (  # noqa: E402
     DIGITS_SPLIT,
     IntLinear,

@@ -12,7 +12,7 @@ pytest.importorskip("qonnx")
 import onnx  # noqa: E402
 
 import gatecomp  # noqa: E402
-from gatecomp.frontends.qonnx_reader import read_qonnx  # noqa: E402
+from gatecomp.frontends.qonnx.reader import read_qonnx  # noqa: E402
 from gatecomp.nn import (  # noqa: E402
     DIGITS_SPLIT,
     IntLinear,

@@ -14,9 +14,9 @@ import torch  # noqa: E402
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
 from gatecomp.errors import GatecompError, UnknownFormatError  # noqa: E402
-from gatecomp.frontends.qonnx_exec import run_graph  # noqa: E402
-from gatecomp.frontends.qonnx_graph import load_onnx, parse_graph  # noqa: E402
-from gatecomp.frontends.qonnx_reader import read_qonnx  # noqa: E402
+from gatecomp.frontends.qonnx.execute import run_graph  # noqa: E402
+from gatecomp.frontends.qonnx.graph import load_onnx, parse_graph  # noqa: E402
+from gatecomp.frontends.qonnx.reader import read_qonnx  # noqa: E402
 from gatecomp.nn import IntLinear, IntScores, ThermometerEncoding, UniformEncoding  # noqa: E402
 from tests.unit.qonnx_nets import is_affine_image, qonnx_execute  # noqa: E402
 

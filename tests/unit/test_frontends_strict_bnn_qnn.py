@@ -17,8 +17,8 @@ import gatecomp
 from gatecomp.errors import GatecompError
 from gatecomp.flow import compile_model
 from gatecomp.frontends import bnn, qnn
-from gatecomp.frontends.bnn_formats import bnn_checkpoint
-from gatecomp.frontends.qnn_formats import qnn_checkpoint
+from gatecomp.frontends.bnn.formats import bnn_checkpoint
+from gatecomp.frontends.qnn.formats import qnn_checkpoint
 from gatecomp.nn import IntScores
 from tests.unit.bnn_nets import random_bnn
 from tests.unit.qnn_nets import all_inputs, random_qnn

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from gatecomp.frontends import difflogic_shim
+from gatecomp.frontends.dlgn import difflogic_shim
 from gatecomp.nn import (
     GATE_NAMES,
     TRUTH_TABLES,

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 
-from gatecomp.frontends.qnn_formats import parse_checkpoint, read_file, save_qnn
+from gatecomp.frontends.qnn.formats import parse_checkpoint, read_file, save_qnn
 from gatecomp.nn import (
     DIGITS_SPLIT,
     IntLinear,

@@ -188,7 +188,7 @@ def test_depth_and_size_match_abc_balance(name):
 def test_balance_on_dlgn_never_hurts():
     from gatecomp.cli import BUNDLED_EXAMPLE
     from gatecomp.frontends.dlgn import lower_dlgn
-    from gatecomp.frontends.dlgn_model import load_dlgn
+    from gatecomp.frontends.dlgn.model import load_dlgn
 
     aig = lower_dlgn(load_dlgn(BUNDLED_EXAMPLE)).aig
     out, stats = run_script(aig, "cleanup,balance")

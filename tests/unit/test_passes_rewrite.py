@@ -89,7 +89,7 @@ def test_abc_cec_proves_resyn_like_script(name):
 def test_bundled_dlgn_shrinks():
     from gatecomp.cli import BUNDLED_EXAMPLE
     from gatecomp.frontends.dlgn import lower_dlgn
-    from gatecomp.frontends.dlgn_model import load_dlgn
+    from gatecomp.frontends.dlgn.model import load_dlgn
 
     aig = lower_dlgn(load_dlgn(BUNDLED_EXAMPLE)).aig
     base, _ = run_script(aig, "cleanup,balance")

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from gatecomp.aig import AIGBuilder, simulate
-from gatecomp.frontends.subgraph import cone_sizes, disjoint_union, replay, used_ands
 from gatecomp.synth.arith import thermometer_to_binary
+from gatecomp.synth.subgraph import cone_sizes, disjoint_union, replay, used_ands
 from gatecomp.synth.truth_synth import bools_to_table, synthesize, table_to_bools
 from tests.unit.qnn_nets import all_inputs
 

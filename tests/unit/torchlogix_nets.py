@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from gatecomp.frontends.torchlogix_import import import_torchlogix
+from gatecomp.frontends.dlgn.torchlogix_import import import_torchlogix
 
 IN_DIM, K = 48, 4
 

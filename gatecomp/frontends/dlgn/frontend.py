@@ -1,7 +1,7 @@
 """The DLGN frontend: load a trained logic gate network, lower it to a LogicNet, run the reference.
 
 Public API (used by ``gatecomp.flow`` and the CLI): :func:`load_dlgn` (from
-:mod:`gatecomp.frontends.dlgn_model`: every checkpoint format, validated), :func:`lower_dlgn`,
+:mod:`gatecomp.frontends.dlgn.model`: every checkpoint format, validated), :func:`lower_dlgn`,
 :func:`reference_outputs`, :func:`describe_dlgn`, :func:`dataset_vectors`.
 
 ``lower_dlgn`` builds the AIG layer by layer with the vectorised builder (one call per gate
@@ -15,14 +15,14 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..aig import AIGBuilder, LogicNet, Port, bit_names
-from ..errors import GatecompError, InternalError
-from ..nn import GATE_NAMES
-from ..synth.arith import argmax_first, popcount_merged
-from .checkpoint import split_vectors
-from .dlgn_accounting import USES_A, USES_B, account_gates
-from .dlgn_model import DLGNModel, LayerSpec, load_dlgn
-from .reference import input_bits
+from ...aig import AIGBuilder, LogicNet, Port, bit_names
+from ...errors import GatecompError, InternalError
+from ...nn import GATE_NAMES
+from ...synth.arith import argmax_first, popcount_merged
+from ..checkpoint import split_vectors
+from ..reference import input_bits
+from .accounting import USES_A, USES_B, account_gates
+from .model import DLGNModel, LayerSpec, load_dlgn
 
 __all__ = ["DLGNModel", "LayerSpec", "dataset_vectors", "describe_dlgn", "gate_histogram",
            "load_dlgn", "lower_dlgn", "lower_layer", "output_ports", "reference_outputs"]

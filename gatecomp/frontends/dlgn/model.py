@@ -1,6 +1,6 @@
 """Loading a DLGN: one validated, format-independent model (:class:`DLGNModel`).
 
-``load_dlgn`` accepts every checkpoint format in :mod:`gatecomp.frontends.dlgn_formats` (ours,
+``load_dlgn`` accepts every checkpoint format in :mod:`gatecomp.frontends.dlgn.formats` (ours,
 whole pickled difflogic models, difflogic and torchlogix state_dicts) and in-memory modules,
 checks it once (shapes, finite weights, wiring ranges, layer widths, GroupSum, encoding) and
 returns a :class:`DLGNModel` whose ``module`` is rebuilt from our :mod:`gatecomp.nn` layers in
@@ -17,10 +17,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..errors import GatecompError
-from ..nn import GroupSum, LogicLayer, ThermometerEncoding
-from ..nn.logic_layer import PARAMETRIZATIONS
-from . import dlgn_formats
+from ...errors import GatecompError
+from ...nn import GroupSum, LogicLayer, ThermometerEncoding
+from ...nn.logic_layer import PARAMETRIZATIONS
+from . import formats as dlgn_formats
 
 
 @dataclass(frozen=True, eq=False)

@@ -33,10 +33,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..errors import GatecompError
-from ..nn import PopcountScores, ThresholdLinear, fold_thresholds
-from .qonnx_own import score_ties
-from .strict import COMMON_STATE, check_module, module_where, refuse_hooks
+from ...errors import GatecompError
+from ...nn import PopcountScores, ThresholdLinear, fold_thresholds
+from ..qonnx.own_forward import score_ties
+from ..strict import COMMON_STATE, check_module, module_where, refuse_hooks
 
 #: relative size of a float pre-activation (against its terms) still counted as a tie
 TIE_TOLERANCE = 1e-5

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..nn import TRUTH_TABLES
+from ...nn import TRUTH_TABLES
 
 # which gate IDs depend on A and on B; columns of TRUTH_TABLES are f00 f01 f10 f11
 USES_A = (TRUTH_TABLES[:, 0] != TRUTH_TABLES[:, 2]) | (TRUTH_TABLES[:, 1] != TRUTH_TABLES[:, 3])

@@ -30,10 +30,10 @@ from pathlib import Path
 
 from torch import nn
 
-from ..errors import GatecompError
-from ..nn import PopcountScores, ThermometerEncoding, ThresholdLinear, fold_binary
-from .checkpoint import read_checkpoint, save_checkpoint
-from .strict import (
+from ...errors import GatecompError
+from ...nn import PopcountScores, ThermometerEncoding, ThresholdLinear, fold_binary
+from ..checkpoint import read_checkpoint, save_checkpoint
+from ..strict import (
     check_spec_sizes,
     entry_kind,
     integral_tensor,

@@ -20,10 +20,10 @@ import warnings
 import numpy as np
 import torch
 
-from ..nn import ThermometerEncoding, UniformEncoding
-from .qonnx_agree import TIE_TOLERANCE, check_agreement
-from .qonnx_reader import QonnxImport, parse_input_map
-from .reference import OwnForward
+from ...nn import ThermometerEncoding, UniformEncoding
+from ..reference import OwnForward
+from .agree import TIE_TOLERANCE, check_agreement
+from .reader import QonnxImport, parse_input_map
 
 
 def raw_features(imp: QonnxImport, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

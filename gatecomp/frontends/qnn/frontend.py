@@ -26,9 +26,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..aig import AIGBuilder, LogicNet, Port, bit_names
-from ..errors import GatecompError, UnknownFormatError
-from ..nn import (
+from ...aig import AIGBuilder, LogicNet, Port, bit_names
+from ...errors import GatecompError, UnknownFormatError
+from ...nn import (
     IntLinear,
     IntScores,
     ThermometerEncoding,
@@ -36,11 +36,11 @@ from ..nn import (
     check_chain,
     encoding_from_dict,
 )
-from ..synth.arith import argmax_first
-from . import qnn_formats
-from .checkpoint import split_vectors
-from .qnn_lower import QNNLowerParams, lower_layers, score_range, stats_dicts
-from .reference import OwnForward, class_words, input_bits, integer_forward, reading_only
+from ...synth.arith import argmax_first
+from ..checkpoint import split_vectors
+from ..reference import OwnForward, class_words, input_bits, integer_forward, reading_only
+from . import formats as qnn_formats
+from .lower import QNNLowerParams, lower_layers, score_range, stats_dicts
 
 __all__ = ["QNNModel", "dataset_vectors", "describe_qnn", "load_qnn", "lower_qnn",
            "output_ports", "own_forward", "reference_outputs"]
@@ -153,7 +153,7 @@ def load_qnn(source: str | Path | nn.Module | list | QNNModel, *,
         label, fmt = str(source), "qonnx"
         if not Path(source).is_file():
             raise GatecompError(f"{label}: no such file")
-        from .qonnx_reader import read_qonnx
+        from ..qonnx.reader import read_qonnx
 
         try:
             imported = read_qonnx(source, calibration=calibration)
@@ -202,7 +202,7 @@ def load_qnn(source: str | Path | nn.Module | list | QNNModel, *,
 def _fold_brevitas(module: nn.Module, label: str, calibration, encoding, dataset,
                    input_map: str | None):
     """A k-bit Brevitas module folded through its QONNX export (one path for all Brevitas)."""
-    from .qonnx_brevitas import fold_brevitas_quant
+    from ..qonnx.brevitas_export import fold_brevitas_quant
 
     linear = next((m for m in module.modules() if hasattr(m, "in_features")), None)
     if linear is None:
@@ -319,7 +319,7 @@ def own_forward(model: QNNModel, x_bits: np.ndarray) -> OwnForward:
     """
     codes = input_codes(model, x_bits)
     if model.format in ("qonnx", "brevitas.module") and model.imported is not None:
-        from .qonnx_own import library_forward
+        from ..qonnx.own_forward import library_forward
 
         reading = reference_outputs(model, x_bits)["pred"]
         module = model.origin if model.format == "brevitas.module" else None
@@ -365,7 +365,7 @@ def describe_qnn(model: QNNModel) -> dict:
                  "weight_min": int(w.min()), "weight_max": int(w.max()),
                  "weight_zero": round(float((w == 0).mean()), 3)}
         if isinstance(m, IntLinear):
-            from .qnn_lower import acc_bounds
+            from .lower import acc_bounds
 
             lo, hi = acc_bounds(w, m.bias.numpy(), limits[i])
             t = m.thresholds.numpy()

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import GatecompError
-from .qonnx_exec import int_range, quant_params
-from .qonnx_graph import Node
+from ...errors import GatecompError
+from .execute import int_range, quant_params
+from .graph import Node
 
 
 def round_rule(mode: str, m: int) -> tuple[float, bool]:

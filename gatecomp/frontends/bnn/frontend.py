@@ -26,9 +26,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..aig import AIGBuilder, LogicNet, Port, bit_names
-from ..errors import GatecompError, UnknownFormatError
-from ..nn import (
+from ...aig import AIGBuilder, LogicNet, Port, bit_names
+from ...errors import GatecompError, UnknownFormatError
+from ...nn import (
     BinaryLinear,
     BinaryScores,
     PopcountScores,
@@ -37,11 +37,11 @@ from ..nn import (
     fold_binary,
     load_split,
 )
-from ..synth.arith import argmax_first, ge_const, popcount
-from . import bnn_formats
-from .checkpoint import split_vectors
-from .reference import OwnForward, class_words, input_bits, integer_forward, reading_only
-from .strict import COMMON_STATE, ModuleState, check_module_tree
+from ...synth.arith import argmax_first, ge_const, popcount
+from ..checkpoint import split_vectors
+from ..reference import OwnForward, class_words, input_bits, integer_forward, reading_only
+from ..strict import COMMON_STATE, ModuleState, check_module_tree
+from . import formats as bnn_formats
 
 __all__ = ["BNNModel", "dataset_vectors", "describe_bnn", "load_bnn", "lower_bnn",
            "output_ports", "own_forward", "reference_outputs"]
@@ -150,7 +150,7 @@ def load_bnn(source: str | Path | nn.Module | BNNModel, *,
         if brevitas_bit_widths(source) - {1}:  # k-bit: the QNN frontend's (via QONNX)
             raise UnknownFormatError("a k-bit Brevitas network is not binary (the QNN "
                                      "frontend reads it)")
-        from .bnn_brevitas import fold_brevitas
+        from .brevitas_module import fold_brevitas
 
         label = f"<in-memory {type(source).__name__}>"
         module, folding = fold_brevitas(source, calibration=_calibration(calibration, encoding,
@@ -286,8 +286,8 @@ def own_forward(model: BNNModel, x_bits: np.ndarray) -> OwnForward:
     if model.format == "brevitas.module" and model.origin is not None:
         import brevitas
 
-        from .bnn_brevitas import brevitas_predictions
-        from .qonnx_own import own_pred
+        from ..qonnx.own_forward import own_pred
+        from .brevitas_module import brevitas_predictions
 
         pred, tie = brevitas_predictions(model.origin, x)
         return own_pred(f"brevitas {brevitas.__version__} forward of the {model.source}", pred,

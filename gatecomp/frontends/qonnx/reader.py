@@ -36,8 +36,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import GatecompError
-from ..nn import (
+from ...errors import GatecompError
+from ...nn import (
     IntLinear,
     IntScores,
     ThermometerEncoding,
@@ -46,9 +46,9 @@ from ..nn import (
     encoding_from_dict,
     load_split,
 )
-from .qonnx_agree import check_agreement, integer_forward
-from .qonnx_fold import fold_graph
-from .qonnx_graph import load_onnx, parse_graph
+from .agree import check_agreement, integer_forward
+from .fold import fold_graph
+from .graph import load_onnx, parse_graph
 
 META_INPUT_MAP = "gatecomp.input_map"
 META_ENCODING = "gatecomp.encoding"

@@ -12,7 +12,7 @@ shapes, ranges and values once for all formats. Supported:
     (``<i>`` = position in ``layers``). Written by :func:`save_dlgn`.
 ``difflogic.pickle``
     A whole pickled ``nn.Sequential`` of ``Flatten`` / difflogic ``LogicLayer`` / ``GroupSum``
-    (read through :mod:`gatecomp.frontends.difflogic_shim`), or an in-memory module of those or
+    (read through :mod:`gatecomp.frontends.dlgn.difflogic_shim`), or an in-memory module of those or
     of our :mod:`gatecomp.nn` layers (format ``module``).
 ``difflogic.state_dict``
     ``{"<prefix>weights": (out, 16), "<prefix>indices": (2, out)}`` per layer; the wiring may
@@ -28,7 +28,7 @@ A state_dict may be wrapped as ``{"state_dict" | "model_state_dict": sd, "num_cl
 "tau", "input_width", "parametrization"}`` (plus training bookkeeping such as ``epoch``, which is
 skipped); state_dicts carry no GroupSum, so ``num_classes`` comes from the wrapper or the caller.
 
-Every entry is read or refused (:mod:`gatecomp.frontends.dlgn_strict`): a key no layer consumed,
+Every entry is read or refused (:mod:`gatecomp.frontends.dlgn.strict`): a key no layer consumed,
 a gap in the layer numbering, an unknown wrapper field or module attribute is a one-line error.
 """
 
@@ -41,17 +41,17 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ..errors import GatecompError, UnknownFormatError
-from ..nn import GroupSum, LogicLayer, ThermometerEncoding
+from ...errors import GatecompError, UnknownFormatError
+from ...nn import GroupSum, LogicLayer, ThermometerEncoding
+from ..checkpoint import save_checkpoint
+from ..strict import refuse_unread_state
 from . import difflogic_shim
-from .checkpoint import save_checkpoint
-from .dlgn_strict import (
+from .strict import (
     MODULE_STATE,
     refuse_position_gaps,
     refuse_unknown_wrapper_keys,
     refuse_unread_keys,
 )
-from .strict import refuse_unread_state
 
 FORMAT = "gatecomp.dlgn"
 VERSION = 1

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..errors import GatecompError
-from ..nn import ThermometerEncoding, UniformEncoding
-from .qonnx_exec import run_graph
-from .qonnx_fold import Fold
-from .qonnx_graph import QonnxGraph
+from ...errors import GatecompError
+from ...nn import ThermometerEncoding, UniformEncoding
+from .execute import run_graph
+from .fold import Fold
+from .graph import QonnxGraph
 
 #: relative distance to a rounding boundary (against the magnitude of its terms) that is a tie
 TIE_TOLERANCE = 1e-5

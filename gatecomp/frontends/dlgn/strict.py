@@ -20,10 +20,10 @@ from collections.abc import Iterable
 
 from torch import nn
 
-from ..errors import GatecompError
-from ..nn import GroupSum, LogicLayer
+from ...errors import GatecompError
+from ...nn import GroupSum, LogicLayer
+from ..strict import COMMON_STATE, ModuleState, refuse_unread_entries
 from . import difflogic_shim
-from .strict import COMMON_STATE, ModuleState, refuse_unread_entries
 
 #: key fragments of layers the DLGN frontend does not read, and what they belong to
 _FOREIGN_KEYS: tuple[tuple[str, str], ...] = (

@@ -28,10 +28,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..errors import GatecompError
-from ..nn import load_split
-from .qonnx_agree import TIE_TOLERANCE
-from .qonnx_reader import (
+from ...errors import GatecompError
+from ...nn import load_split
+from .agree import TIE_TOLERANCE
+from .reader import (
     META_DATASET,
     META_ENCODING,
     META_INPUT_MAP,

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from ..errors import GatecompError
-from .qonnx_graph import Node, QonnxGraph
+from ...errors import GatecompError
+from .graph import Node, QonnxGraph
 
 
 def _round_half_up(x: np.ndarray) -> np.ndarray:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import GatecompError, UnknownFormatError
+from ...errors import GatecompError, UnknownFormatError
 
 #: op types the reader folds (any domain: "", "qonnx.custom_op.general", "finn.custom_op...")
 SUPPORTED_OPS: frozenset[str] = frozenset({
@@ -36,7 +36,7 @@ STANDARD_DOMAINS = ("", "ai.onnx")
 
 
 def _rounding_mode(value: object) -> bool:
-    from .qonnx_exec import ROUNDING
+    from .execute import ROUNDING
 
     return isinstance(value, str) and value.upper() in ROUNDING
 

@@ -21,10 +21,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..errors import GatecompError
+from ...errors import GatecompError
+from ..reference import OwnForward, input_bits, reading_only
 from . import difflogic_shim
-from .dlgn_model import DLGNModel
-from .reference import OwnForward, input_bits, reading_only
+from .model import DLGNModel
 from .torchlogix_import import import_torchlogix, torchlogix_version
 
 

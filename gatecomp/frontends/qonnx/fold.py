@@ -41,11 +41,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import GatecompError
-from ..nn import IntLinear, IntScores, ThermometerEncoding, UniformEncoding
-from .qonnx_exec import eval_node, int_range, quant_params, rounding
-from .qonnx_graph import Node, QonnxGraph
-from .qonnx_levels import (
+from ...errors import GatecompError
+from ...nn import IntLinear, IntScores, ThermometerEncoding, UniformEncoding
+from .execute import eval_node, int_range, quant_params, rounding
+from .graph import Node, QonnxGraph
+from .levels import (
     Activation,
     integer_thresholds,
     mt_rows,

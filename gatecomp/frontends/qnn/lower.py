@@ -44,11 +44,11 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from torch import nn
 
-from ..aig import AIG, CONST0, CONST1, AIGBuilder
-from ..nn import IntLinear
-from ..synth.arith import column_sum, ge_const, signed_columns, thermometer_to_binary
-from ..synth.truth_synth import bools_to_table, synthesize
-from .subgraph import cone_sizes, disjoint_union, replay, used_ands
+from ...aig import AIG, CONST0, CONST1, AIGBuilder
+from ...nn import IntLinear
+from ...synth.arith import column_sum, ge_const, signed_columns, thermometer_to_binary
+from ...synth.subgraph import cone_sizes, disjoint_union, replay, used_ands
+from ...synth.truth_synth import bools_to_table, synthesize
 
 ROUTES = ("auto", "arith", "table")
 #: default largest number of distinct input bits for the truth-table route (4096 minterms)

@@ -27,10 +27,10 @@ from pathlib import Path
 
 from torch import nn
 
-from ..errors import GatecompError
-from ..nn import IntLinear, IntScores, check_chain
-from .checkpoint import read_checkpoint, save_checkpoint
-from .strict import (
+from ...errors import GatecompError
+from ...nn import IntLinear, IntScores, check_chain
+from ..checkpoint import read_checkpoint, save_checkpoint
+from ..strict import (
     COMMON_STATE,
     ModuleState,
     check_module,
@@ -58,7 +58,7 @@ TENSORS = {kind: tensors for kind, (_, tensors) in LAYERS.items()}
 def _module_state() -> dict[type, ModuleState]:
     """What :func:`integer_layers` reads of gatecomp's own classes (any other one must bring a
     ``fold()``, the documented protocol, and no hooks)."""
-    from ..nn import QuantLinear, QuantScores
+    from ...nn import QuantLinear, QuantScores
 
     return {**COMMON_STATE,
             IntLinear: ModuleState(("in_bits",), buffers=("weight", "bias", "thresholds")),
