@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from .errors import GatecompError, InternalError
+from .verify.accuracy import percent
 
 BUNDLED_EXAMPLE = Path(__file__).parent / "examples" / "digits_dlgn.pt"
 
@@ -365,7 +366,7 @@ def _removed(acc: dict | None) -> str:
 
 
 def _pct(x: float | None) -> str:
-    return "n/a (no labels)" if x is None else f"{100 * x:.2f}%"
+    return percent(x, "n/a (no labels)")
 
 
 def _reference_name(rep: dict) -> str:

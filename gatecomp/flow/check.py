@@ -16,6 +16,7 @@ from ..aig import LogicNet, simulate
 from ..errors import GatecompError, InternalError
 from ..frontends.reference import OwnForward
 from ..vectors import Vectors, model_vectors
+from ..verify.accuracy import accuracy, percent
 from ..verify.ir_check import SimEquivalence, compare_with_reference, simulate_equivalence
 from .clock import StageClock
 
@@ -88,14 +89,12 @@ def _care_outcome(clock: StageClock, spec: LogicNet, vec: Vectors, reference: di
                   care_stats: dict) -> dict[str, np.ndarray]:
     """The swept net's words (outside the care set the hardware computes it), and the
     vectors and accuracy the sweep changed, recorded in ``care_stats``."""
-    from .report import accuracy, pct
-
     expected = spec.output_words(simulate(spec.aig, vec.bits))
     changed = compare_with_reference(spec, vec.bits, reference)
     care_stats.update(vectors=len(vec.bits), vectors_changed=changed.mismatching_vectors,
                       reference_accuracy=accuracy(reference["pred"], vec.labels),
                       accuracy=accuracy(expected["pred"], vec.labels))
     clock.say(f"  care set: {changed.mismatching_vectors} of {len(vec.bits)} {vec.description} "
-              f"vectors changed, accuracy {pct(care_stats['reference_accuracy'])} -> "
-              f"{pct(care_stats['accuracy'])}")
+              f"vectors changed, accuracy {percent(care_stats['reference_accuracy'])} -> "
+              f"{percent(care_stats['accuracy'])}")
     return expected

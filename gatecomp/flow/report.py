@@ -4,24 +4,11 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-import numpy as np
-
 from ..aig import LogicNet, depth
+from ..verify.accuracy import accuracy
 from .check import Checked
 from .optimize import Optimized
 from .prove import Proofs
-
-
-def accuracy(pred: np.ndarray, labels: np.ndarray | None) -> float | None:
-    """Fraction of ``pred`` equal to ``labels`` (None without labels)."""
-    if labels is None or not len(labels):
-        return None
-    return float(np.mean(np.asarray(pred) == labels))
-
-
-def pct(value: float | None) -> str:
-    """A fraction as a percentage with two decimals, ``n/a`` for None."""
-    return "n/a" if value is None else f"{100 * value:.2f}%"
 
 
 def build_report(model, raw: LogicNet, opt: Optimized, checked: Checked, proofs: Proofs,

@@ -39,7 +39,7 @@ from .report import (
     timing_message,
     utilization,
 )
-from .shell import frame_bytes
+from .uart_host import frame_bytes
 
 Progress = Callable[[str], None]
 REPORT_FILE = "report.json"
@@ -190,7 +190,7 @@ def make_report(board: Path, module: str, record: dict, sidecar: dict, target: T
     throughput = {"core_inferences_per_s": round(fmax * 1e6) if fmax else None,
                   "note": "one inference per clock at Fmax (fully pipelined core)"}
     if target.board:
-        per_s = target.baud / 10 / frame_bytes(sidecar)
+        per_s = target.baud / 10 / frame_bytes(sidecar['in_data']['width'])
         throughput["uart_inferences_per_s"] = round(per_s, 1)
     logic = util.get(LOGIC_BEL[target.family], {})
     return {

@@ -32,12 +32,12 @@ from pathlib import Path
 from ..toolchain import FPGA_TOOLS
 from .boards import Target
 from .shell import (
-    frame_bytes,
     ooc_harness_verilog,
     result_port,
     uart_shell_verilog,
     uart_timing,
 )
+from .uart_host import frame_bytes
 
 BOARD_DIR = "board"
 TARGET_FILE = "target.json"
@@ -214,7 +214,7 @@ def readme(module: str, sidecar: dict, target: Target) -> str:
     if target.board:
         text += [
             f"## UART protocol ({target.baud} baud, 8N1)", "",
-            f"Send {frame_bytes(sidecar)} bytes per input vector, least significant byte "
+            f"Send {frame_bytes(width)} bytes per input vector, least significant byte "
             f"first: bit i of the {width}-bit input is bit i % 8 of byte i // 8. After the "
             "last byte the board answers with one byte, the class index, and shows its low "
             "bits on the LEDs. A pause of more than "
@@ -252,7 +252,7 @@ def write_board_project(build_dir: Path, module: str, sidecar: dict, target: Tar
         timing = uart_timing(target.clock_hz, target.baud)
         invert = led_invert_mask(target)
         shell = uart_shell_verilog(sidecar, timing, len(target.leds), invert)
-        uart = {**timing.as_dict(), "frame_bytes": frame_bytes(sidecar),
+        uart = {**timing.as_dict(), "frame_bytes": frame_bytes(sidecar['in_data']['width']),
                 "result_port": result_port(sidecar)[0], "leds": len(target.leds),
                 "led_invert": invert}
         constraints = pcf(target) if target.family == "ice40" else lpf(target)
@@ -270,7 +270,8 @@ def write_board_project(build_dir: Path, module: str, sidecar: dict, target: Tar
               "bitstream": bitstream_name(module, target),
               "netlist": f"{module}_netlist.v", "core": core_source(module, cells),
               "carry_chains": chains,
-              "uart_frame_bytes": frame_bytes(sidecar) if target.board else None,
+              "uart_frame_bytes": (frame_bytes(sidecar["in_data"]["width"]) if target.board
+                                   else None),
               "uart": uart}
     (board / TARGET_FILE).write_text(json.dumps(record, indent=2) + "\n")
     return board

@@ -48,6 +48,7 @@ from amaranth.hdl import (
 )
 
 from ..errors import GatecompError
+from .uart_host import frame_bytes
 
 #: a pause this long (seconds) inside a vector restarts the frame
 FRAME_TIMEOUT_S = 0.05
@@ -133,11 +134,6 @@ def result_port(sidecar: dict) -> tuple[str, int]:
     return outs[0]
 
 
-def frame_bytes(sidecar: dict) -> int:
-    """Bytes per input vector in the UART protocol."""
-    return (int(sidecar["in_data"]["width"]) + 7) // 8
-
-
 class UartShell(Elaboratable):
     """The UART shell (see the module docstring for the protocol)."""
 
@@ -159,7 +155,7 @@ class UartShell(Elaboratable):
         m.d.comb += domain.clk.eq(self.clk)
         sc = self.sidecar
         width = int(sc["in_data"]["width"])
-        nbytes = frame_bytes(sc)
+        nbytes = frame_bytes(sc["in_data"]["width"])
         div = self.divisor
 
         # power-on reset for the core (FPGA flip-flops start from their init values)

@@ -33,6 +33,7 @@ import numpy as np
 from ..errors import GatecompError
 from ..sim import UART_TEST
 from ..toolchain import simulator_env
+from ..verify.accuracy import accuracy_from_file
 from ..verify.rtl_sim import (
     LABELS_FILE,
     SIDECAR_FILE,
@@ -43,7 +44,8 @@ from ..verify.rtl_sim import (
 from . import uart_host
 from .flow import load_project
 from .project import BOARD_DIR
-from .shell import UartTiming, frame_bytes, result_port, uart_shell_verilog, uart_timing
+from .shell import UartTiming, result_port, uart_shell_verilog, uart_timing
+from .uart_host import frame_bytes
 
 UART_HOST = Path(uart_host.__file__).resolve()
 CONFIG_FILE = "uart_config.json"
@@ -254,7 +256,8 @@ def run_uart_verify(build_dir: Path, vectors: int | None = UART_DEFAULT_VECTORS,
     config = {"sim_dir": str(sim_dir.resolve()), "module": module, "top": top,
               "clock_hz": timing.clock_hz, "host_baud": timing.baud,
               "divisor": timing.divisor, "timeout_cycles": timing.timeout_cycles,
-              "frame_bytes": frame_bytes(sidecar), "latency": int(sidecar["latency"]),
+              "frame_bytes": frame_bytes(sidecar["in_data"]["width"]),
+              "latency": int(sidecar["latency"]),
               "result_name": _result_name(sidecar), "leds": leds, "led_invert": invert,
               "vectors": vectors or 0, "protocol": protocol}
     (work / CONFIG_FILE).write_text(json.dumps(config, indent=1) + "\n")
@@ -284,15 +287,8 @@ def _result_name(sidecar: dict) -> str:
 
 def _accuracy(summary: dict, sim_dir: Path) -> float | None:
     """Share of labelled stream vectors whose answer equals the label (None: no labels)."""
-    path = sim_dir / LABELS_FILE
     got = np.asarray(summary.get("got") or [], dtype=np.int64)[:int(summary["vectors"])]
-    if not path.is_file() or not len(got):
-        return None
-    labels = np.load(path)[:len(got)]
-    known = labels >= 0
-    if len(labels) != len(got) or not known.any():
-        return None
-    return float(np.mean(got[known] == labels[known]))
+    return accuracy_from_file(got, sim_dir / LABELS_FILE) if len(got) else None
 
 
 def _result(module: str, simulator: str, source, timing: UartTiming, s: dict, seconds: float,

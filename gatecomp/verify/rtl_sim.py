@@ -34,6 +34,7 @@ import numpy as np
 from ..errors import GatecompError
 from ..sim import STREAM_TEST
 from ..toolchain import simulator_env
+from .accuracy import accuracy_from_file
 
 TIMESCALE = ("1ns", "1ps")
 MAX_PORT_WIDTH = 63  # expected values travel as int64
@@ -368,15 +369,5 @@ def run_rtl_verify(build_dir: Path, sim: str = "icarus", vectors: int | None = N
         cycles=int(summary.get("cycles", 0)), seconds=time.perf_counter() - start,
         backpressure=backpressure, passed=bool(summary["passed"]) and failed == 0,
         sim_seconds=sim_seconds, seed=seed, work_dir=work, log=test_log,
-        accuracy=_accuracy(outputs.get(PRED_PORT), sim_dir / LABELS_FILE), outputs=outputs)
+        accuracy=accuracy_from_file(outputs.get(PRED_PORT), sim_dir / LABELS_FILE), outputs=outputs)
 
-
-def _accuracy(pred: np.ndarray | None, labels_file: Path) -> float | None:
-    """Share of labelled vectors whose RTL ``pred`` equals the label; None without labels."""
-    if pred is None or not labels_file.is_file():
-        return None
-    labels = np.load(labels_file)[:len(pred)]
-    known = labels >= 0
-    if len(labels) != len(pred) or not known.any():
-        return None
-    return float(np.mean(pred[known] == labels[known]))

@@ -38,6 +38,7 @@ from ...nn import (
     load_split,
 )
 from ...synth.arith import argmax_first, ge_const, popcount
+from ..brevitas_modules import brevitas_bit_widths, is_brevitas
 from ..checkpoint import split_vectors
 from ..reference import OwnForward, class_words, input_bits, integer_forward, reading_only
 from ..strict import COMMON_STATE, ModuleState, check_module_tree
@@ -96,21 +97,6 @@ MODULE_STATE: dict[type, ModuleState] = {
 SUPPORTED_MODULES = "BinaryLinear/ThresholdLinear layers, then BinaryScores/PopcountScores"
 
 
-def _is_brevitas(module: nn.Module) -> bool:
-    return any(type(m).__module__.startswith("brevitas.") for m in module.modules())
-
-
-def brevitas_bit_widths(module: nn.Module) -> set[int]:
-    """Bit widths of the enabled weight and activation quantizers of a Brevitas module."""
-    widths: set[int] = set()
-    for m in module.modules():
-        for attr in ("weight_quant", "act_quant"):
-            q = getattr(m, attr, None)
-            if q is not None and getattr(q, "is_quant_enabled", False):
-                widths.add(int(q.bit_width()))
-    return widths
-
-
 def load_bnn(source: str | Path | nn.Module | BNNModel, *,
              encoding: ThermometerEncoding | dict | None = None,
              dataset: dict | None = None, calibration: np.ndarray | None = None) -> BNNModel:
@@ -146,7 +132,7 @@ def load_bnn(source: str | Path | nn.Module | BNNModel, *,
         fmt = bnn_formats.FORMAT
         extra = {k: ckpt.get(k) for k in ("encoding", "dataset", "metrics")}
         folding = dict(ckpt.get("folding") or {})
-    elif isinstance(source, nn.Module) and _is_brevitas(source):
+    elif isinstance(source, nn.Module) and is_brevitas(source):
         if brevitas_bit_widths(source) - {1}:  # k-bit: the QNN frontend's (via QONNX)
             raise UnknownFormatError("a k-bit Brevitas network is not binary (the QNN "
                                      "frontend reads it)")

@@ -37,6 +37,7 @@ from ...nn import (
     encoding_from_dict,
 )
 from ...synth.arith import argmax_first
+from ..brevitas_modules import is_brevitas
 from ..checkpoint import split_vectors
 from ..reference import OwnForward, class_words, input_bits, integer_forward, reading_only
 from . import formats as qnn_formats
@@ -170,7 +171,7 @@ def load_qnn(source: str | Path | nn.Module | list | QNNModel, *,
         layers = qnn_formats.parse_checkpoint(ckpt, label)
         folding = dict(ckpt.get("folding") or {})
         extra = {k: ckpt.get(k) for k in ("encoding", "dataset", "metrics")}
-    elif isinstance(source, nn.Module) and _is_brevitas(source):
+    elif isinstance(source, nn.Module) and is_brevitas(source):
         label, fmt = f"<in-memory {type(source).__name__}>", "brevitas.module"
         imported = _fold_brevitas(source, label, calibration, encoding, dataset, input_map)
         layers, origin = list(imported.layers), source
@@ -210,10 +211,6 @@ def _fold_brevitas(module: nn.Module, label: str, calibration, encoding, dataset
     return fold_brevitas_quant(module.eval(), torch.zeros(1, int(linear.in_features)),
                                calibration, encoding=encoding, input_map=input_map,
                                dataset=dataset)
-
-
-def _is_brevitas(module: nn.Module) -> bool:
-    return any(type(m).__module__.startswith("brevitas.") for m in module.modules())
 
 
 def _assemble(layers: list[nn.Module], source: str, fmt: str, extra: dict,
