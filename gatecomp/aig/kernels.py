@@ -26,6 +26,13 @@ def levels_kernel(f0, f1, num_inputs):
 @njit(cache=True)
 def reachable_kernel(f0, f1, num_inputs, outputs):
     """Mask of nodes in the transitive fanin of ``outputs``."""
+    return _reach(f0, f1, num_inputs, outputs, np.empty(0, dtype=np.int64))
+
+
+@njit(cache=True)
+def _reach(f0, f1, num_inputs, outputs, repl):
+    """Mask of the transitive fanin of ``outputs``, through the substitution ``repl`` (a node
+    with ``repl[v] >= 0`` reaches its replacement instead of its fanins; empty: none)."""
     first = 1 + num_inputs
     n = first + len(f0)
     mark = np.zeros(n, dtype=np.bool_)
@@ -33,9 +40,13 @@ def reachable_kernel(f0, f1, num_inputs, outputs):
         mark[o >> 1] = True
     for v in range(n - 1, first - 1, -1):
         if mark[v]:
-            k = v - first
-            mark[f0[k] >> 1] = True
-            mark[f1[k] >> 1] = True
+            r = repl[v] if len(repl) > 0 else -1
+            if r >= 0 and (r >> 1) != v:
+                mark[r >> 1] = True
+            else:
+                k = v - first
+                mark[f0[k] >> 1] = True
+                mark[f1[k] >> 1] = True
     return mark
 
 
@@ -96,6 +107,60 @@ def hash_slot(hkey_a, hkey_b, hmask, a, b):
     return h
 
 
+@njit(cache=True, inline="always")
+def and_fold(a, b):
+    """Order an AND's fanin literals (``a >= b``) and fold it: ``(a, b, lit)`` with ``lit`` the
+    literal the AND reduces to (constant 0, or ``a`` for ``a & 1`` and ``a & a``), else -1."""
+    if a < b:
+        a, b = b, a
+    if b == 0 or a == (b ^ 1):
+        return a, b, 0
+    if b == 1 or a == b:
+        return a, b, a
+    return a, b, -1
+
+
+def and_fold_py(a: int, b: int) -> tuple[int, int, int]:
+    """:func:`and_fold` for plain Python callers (no numba dispatch)."""
+    return and_fold.py_func(a, b)
+
+
+@njit(cache=True, inline="always")
+def strash_add(hkey_a, hkey_b, hval, hmask, nf0, nf1, first, cnt, a, b):
+    """Node of ``a & b`` (``a > b``) in a structural-hash table, appended as node ``first +
+    cnt`` (fanins into ``nf0``/``nf1``) when new; returns ``(node, cnt)``, ``cnt`` advanced
+    by a new node."""
+    h = hash_slot(hkey_a, hkey_b, hmask, a, b)
+    if hkey_a[h] == -1:
+        hkey_a[h] = a
+        hkey_b[h] = b
+        hval[h] = first + cnt
+        nf0[cnt] = a
+        nf1[cnt] = b
+        cnt += 1
+    return hval[h], cnt
+
+
+@njit(cache=True)
+def strash_table(m):
+    """An empty structural-hash table for ``m`` ANDs: ``(hmask, hkey_a, hkey_b, hval)``."""
+    cap = 16
+    while cap < 2 * m + 16:
+        cap *= 2
+    return cap - 1, np.full(cap, -1, dtype=np.int64), np.zeros(cap, dtype=np.int64), \
+        np.zeros(cap, dtype=np.int64)
+
+
+@njit(cache=True)
+def map_outputs(outputs, mp):
+    """Output literals through ``mp`` (old node -> new literal)."""
+    nout = np.empty(len(outputs), dtype=np.int64)
+    for i in range(len(outputs)):
+        o = outputs[i]
+        nout[i] = mp[o >> 1] ^ (o & 1)
+    return nout
+
+
 @njit(cache=True)
 def rebuild_kernel(f0, f1, num_inputs, outputs, repl):
     """Re-create the AIG with constant folding, structural hashing and dead-gate removal.
@@ -106,26 +171,8 @@ def rebuild_kernel(f0, f1, num_inputs, outputs, repl):
     """
     first = 1 + num_inputs
     n = first + len(f0)
-    # reachability through the substitution
-    mark = np.zeros(n, dtype=np.bool_)
-    for o in outputs:
-        mark[o >> 1] = True
-    for v in range(n - 1, first - 1, -1):
-        if mark[v]:
-            r = repl[v]
-            if r >= 0 and (r >> 1) != v:
-                mark[r >> 1] = True
-            else:
-                k = v - first
-                mark[f0[k] >> 1] = True
-                mark[f1[k] >> 1] = True
-    cap = 16
-    while cap < 2 * len(f0) + 16:
-        cap *= 2
-    hmask = cap - 1
-    hkey_a = np.full(cap, -1, dtype=np.int64)
-    hkey_b = np.zeros(cap, dtype=np.int64)
-    hval = np.zeros(cap, dtype=np.int64)
+    mark = _reach(f0, f1, num_inputs, outputs, repl)
+    hmask, hkey_a, hkey_b, hval = strash_table(len(f0))
     nf0 = np.empty(len(f0), dtype=np.int64)
     nf1 = np.empty(len(f0), dtype=np.int64)
     cnt = 0
@@ -141,29 +188,13 @@ def rebuild_kernel(f0, f1, num_inputs, outputs, repl):
             mp[v] = mp[r >> 1] ^ (r & 1)
             continue
         k = v - first
-        a = mp[f0[k] >> 1] ^ (f0[k] & 1)
-        b = mp[f1[k] >> 1] ^ (f1[k] & 1)
-        if a < b:
-            a, b = b, a
-        if b == 0 or a == (b ^ 1):
-            mp[v] = 0
-        elif b == 1 or a == b:
-            mp[v] = a
+        a, b, folded = and_fold(mp[f0[k] >> 1] ^ (f0[k] & 1), mp[f1[k] >> 1] ^ (f1[k] & 1))
+        if folded >= 0:
+            mp[v] = folded
         else:
-            h = hash_slot(hkey_a, hkey_b, hmask, a, b)
-            if hkey_a[h] == -1:
-                hkey_a[h] = a
-                hkey_b[h] = b
-                hval[h] = first + cnt
-                nf0[cnt] = a
-                nf1[cnt] = b
-                cnt += 1
-            mp[v] = 2 * hval[h]
-    nout = np.empty(len(outputs), dtype=np.int64)
-    for i in range(len(outputs)):
-        o = outputs[i]
-        nout[i] = mp[o >> 1] ^ (o & 1)
-    return nf0[:cnt], nf1[:cnt], nout, mp
+            u, cnt = strash_add(hkey_a, hkey_b, hval, hmask, nf0, nf1, first, cnt, a, b)
+            mp[v] = 2 * u
+    return nf0[:cnt], nf1[:cnt], map_outputs(outputs, mp), mp
 
 
 @njit(cache=True)
@@ -185,8 +216,4 @@ def compact_kernel(f0, f1, num_inputs, outputs):
             nf1[cnt] = mp[f1[k] >> 1] ^ (f1[k] & 1)
             mp[v] = 2 * (first + cnt)
             cnt += 1
-    nout = np.empty(len(outputs), dtype=np.int64)
-    for i in range(len(outputs)):
-        o = outputs[i]
-        nout[i] = mp[o >> 1] ^ (o & 1)
-    return nf0[:cnt], nf1[:cnt], nout, mp
+    return nf0[:cnt], nf1[:cnt], map_outputs(outputs, mp), mp

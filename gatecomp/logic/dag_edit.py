@@ -32,7 +32,7 @@ import numpy as np
 from numba import njit
 
 from ..aig import AIG
-from ..aig.kernels import compact_kernel, hash_slot, levels_kernel, rebuild_kernel
+from ..aig.kernels import and_fold, compact_kernel, hash_slot, levels_kernel, rebuild_kernel
 
 # indices of meta
 _FIRST, _N, _CAP, _HMASK, _TOP, _TID, _PRESERVE = 0, 1, 2, 3, 4, 5, 6
@@ -135,38 +135,22 @@ def insert(g, a, b, v):
 @njit(cache=True)
 def _deref(g, v, tid):
     """Dereference ``v``'s cone; nodes reaching 0 are counted and stamped ``tid``."""
-    F0, F1, rep, ref, trav, stack, meta = g[0], g[1], g[2], g[3], g[9], g[10], g[11]
-    first = meta[_FIRST]
-    count = 1
-    trav[v] = tid
-    sp = 0
-    stack[sp] = v
-    sp += 1
-    while sp > 0:
-        sp -= 1
-        x = stack[sp]
-        for side in range(2):
-            y = resolve(F0[x] if side == 0 else F1[x], rep) >> 1
-            ref[y] -= 1
-            if ref[y] == 0 and y >= first:
-                count += 1
-                trav[y] = tid
-                stack[sp] = y
-                sp += 1
-    return count
+    g[9][v] = tid
+    return _adjust_refs(g, v, -1, tid)
 
 
 @njit(cache=True)
-def _adjust_refs(g, v, delta):
+def _adjust_refs(g, v, delta, tid=-1):
     """Add ``delta`` (+1 or -1) to the references ``v``'s fanins hold, through the cone.
 
-    With -1 it dereferences ``v``'s cone for good (``v`` lost its last reference: fanins whose
-    count reaches 0 are followed); with +1 it undoes :func:`_deref` (fanins whose count comes
-    back to 1 are followed).
+    With -1 it dereferences ``v``'s cone (fanins whose count reaches 0 are followed; with
+    ``tid >= 0`` they are stamped ``tid``: see :func:`_deref`); with +1 it undoes that (fanins
+    whose count comes back to 1 are followed). Returns the nodes followed, ``v`` included.
     """
-    F0, F1, rep, ref, stack, meta = g[0], g[1], g[2], g[3], g[10], g[11]
+    F0, F1, rep, ref, trav, stack, meta = g[0], g[1], g[2], g[3], g[9], g[10], g[11]
     first = meta[_FIRST]
     follow = 1 if delta > 0 else 0
+    count = 1
     sp = 0
     stack[sp] = v
     sp += 1
@@ -177,8 +161,12 @@ def _adjust_refs(g, v, delta):
             y = resolve(F0[x] if side == 0 else F1[x], rep) >> 1
             ref[y] += delta
             if ref[y] == follow and y >= first:
+                count += 1
+                if tid >= 0:
+                    trav[y] = tid
                 stack[sp] = y
                 sp += 1
+    return count
 
 
 @njit(cache=True)
@@ -220,18 +208,10 @@ def visit(g, v):
     F0, F1, rep, ref, lev = g[0], g[1], g[2], g[3], g[4]
     if ref[v] == 0:
         return 0
-    a = resolve(F0[v], rep)
-    b = resolve(F1[v], rep)
-    if a < b:
-        a, b = b, a
+    a, b, target = and_fold(resolve(F0[v], rep), resolve(F1[v], rep))
     F0[v] = a
     F1[v] = b
-    target = -1
-    if b == 0 or a == (b ^ 1):
-        target = 0
-    elif b == 1 or a == b:
-        target = a
-    else:
+    if target < 0:
         u = lookup(g, a, b)
         if u >= 0 and u != v:
             target = 2 * u
@@ -269,13 +249,10 @@ def count_struct(g, v, loc, loclev, fan, nst, node0, limit):
         lvl += 1
         res = -1
         if ga >= 0 and gb >= 0:
-            if ga < gb:
-                ga, gb = gb, ga
-            if gb == 0 or ga == (gb ^ 1):
-                res = 0
+            ga, gb, res = and_fold(ga, gb)
+            if res == 0:
                 lvl = 0
-            elif gb == 1 or ga == gb:
-                res = ga
+            elif res > 0:
                 lvl = lev_bound(g, ga >> 1, v)
             else:
                 u = lookup(g, ga, gb)
@@ -310,12 +287,9 @@ def room(g, nodes):
 def add_and(g, v, a, b):
     """Literal of ``a & b``: folded, an existing live node, or a new node (check :func:`room`)."""
     F0, F1, ref, lev, meta = g[0], g[1], g[3], g[4], g[11]
-    if a < b:
-        a, b = b, a
-    if b == 0 or a == (b ^ 1):
-        return 0
-    if b == 1 or a == b:
-        return a
+    a, b, folded = and_fold(a, b)
+    if folded >= 0:
+        return folded
     u = lookup(g, a, b)
     if u < 0:
         u = meta[_TOP]

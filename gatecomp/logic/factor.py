@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ..aig.kernels import and_fold
 from .truth_tables import VAR_TT
 
 ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
@@ -70,7 +71,8 @@ def _cof1(t, v):
 
 
 @njit(cache=True)
-def _is_const(t, nw, value):
+def is_const(t, nw, value):
+    """Whether the table ``t[:nw]`` is ``value`` in every word."""
     same = True
     for w in range(nw):
         if t[w] != value:
@@ -133,9 +135,9 @@ def isop(tt, nv, ws, cubes):
         fw = 1 << max(0, fnv[d] - 6)
         if phase[d] == 0:
             done = True
-            if _is_const(lo[d], fw, np.uint64(0)):
+            if is_const(lo[d], fw, np.uint64(0)):
                 res[d, :fw] = 0
-            elif _is_const(up[d], fw, ALL):
+            elif is_const(up[d], fw, ALL):
                 if cnt < max_cubes:
                     cubes[cnt] = 0
                 cnt += 1
@@ -234,12 +236,9 @@ def _lits(cubes):
 @njit(cache=True)
 def _gand(a, b, fan, gn, node0):
     """Local literal of ``a & b``: folded, an existing structure node, or a new one."""
-    if a < b:
-        a, b = b, a
-    if b == 0 or a == (b ^ 1):
-        return 0
-    if b == 1 or a == b:
-        return a
+    a, b, folded = and_fold(a, b)
+    if folded >= 0:
+        return folded
     for k in range(gn[0]):
         if fan[k, 0] == a and fan[k, 1] == b:
             return node0 + 2 * k
@@ -571,9 +570,9 @@ def factor_truth(tt, nv, fan, gn, ws):
 def trivial_literal(tt, nv):
     """Local literal of ``tt`` when it is a constant or a (complemented) variable, else -1."""
     nw = len(tt)
-    if _is_const(tt, nw, np.uint64(0)):
+    if is_const(tt, nw, np.uint64(0)):
         return 0
-    if _is_const(tt, nw, ALL):
+    if is_const(tt, nw, ALL):
         return 1
     for i in range(nv):
         t = var_table(i, nw)

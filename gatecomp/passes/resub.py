@@ -30,6 +30,7 @@ import numpy as np
 from numba import njit
 
 from ..aig import AIG
+from ..aig.kernels import and_fold
 from ..logic.dag_edit import (
     add_and,
     clean_arrays,
@@ -45,7 +46,7 @@ from ..logic.dag_edit import (
     room,
     visit,
 )
-from ..logic.factor import ALL
+from ..logic.factor import ALL, is_const
 from ..logic.window import cone_truth, find_cut
 from .base import PassStats, finish, measured
 
@@ -159,12 +160,9 @@ def _lit_table(tabs, slot, lit, out, nw):
 @njit(cache=True)
 def _peek_and(g, a, b):
     """Literal of ``a & b`` if it folds or exists (live), else -1."""
-    if a < b:
-        a, b = b, a
-    if b == 0 or a == (b ^ 1):
-        return 0
-    if b == 1 or a == b:
-        return a
+    a, b, folded = and_fold(a, b)
+    if folded >= 0:
+        return folded
     u = lookup(g, a, b)
     return 2 * u if u >= 0 else -1
 
@@ -328,9 +326,9 @@ def resub_kernel(f0, f1, num_inputs, outputs, K, max_added, max_divs, zero_gain,
                                stamp, slot, tabs, vw, preserve, rv)
         # -- 0 nodes: a constant or a divisor -------------------------------------------------
         found = -1
-        if _all(f, vw, np.uint64(0)):
+        if is_const(f, vw, np.uint64(0)):
             found = 0
-        elif _all(f, vw, ALL):
+        elif is_const(f, vw, ALL):
             found = 1
         for i in range(nd):
             if found >= 0:
@@ -471,16 +469,6 @@ def resub_kernel(f0, f1, num_inputs, outputs, K, max_added, max_divs, zero_gain,
     g0, g1, nout, created = edit_finish(g, outputs)
     counters[5] = created
     return g0, g1, nout, counters
-
-
-@njit(cache=True)
-def _all(t, nw, value):
-    same = True
-    for q in range(nw):
-        if t[q] != value:
-            same = False
-            break
-    return same
 
 
 @njit(cache=True)

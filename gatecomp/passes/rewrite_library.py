@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..aig.kernels import and_fold_py
 from ..logic.npn import npn_canon, npn_table
 
 DATA = Path(__file__).resolve().parent / "data" / "rewrite4.npz"
@@ -42,12 +43,9 @@ class Chain:
         self._table: dict[tuple[int, int], int] = {}
 
     def and_(self, a: int, b: int) -> int:
-        if a < b:
-            a, b = b, a
-        if b == 0 or a == (b ^ 1):
-            return 0
-        if b == 1 or a == b:
-            return a
+        a, b, folded = and_fold_py(a, b)
+        if folded >= 0:
+            return folded
         lit = self._table.get((a, b))
         if lit is None:
             lit = NODE0 + 2 * len(self.nodes)
