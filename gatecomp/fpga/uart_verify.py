@@ -36,9 +36,11 @@ from ..toolchain import simulator_env
 from ..verify.accuracy import accuracy_from_file
 from ..verify.rtl_sim import (
     LABELS_FILE,
-    SIDECAR_FILE,
     VECTORS_FILE,
-    first_error,
+    SimVerdict,
+    read_verdict,
+    require_sim_files,
+    require_sources,
     run_cocotb,
 )
 from . import uart_host
@@ -55,7 +57,7 @@ UART_DEFAULT_VECTORS = 20
 
 
 @dataclass
-class UartVerifyResult:
+class UartVerifyResult(SimVerdict):
     """Outcome of one protocol-level run (simulated, or on a board).
 
     ``vectors`` stream vectors were sent; ``mismatches`` counts expected answers (stream and
@@ -94,8 +96,7 @@ class UartVerifyResult:
     log: Path | None = None
     extra_info: dict = field(default_factory=dict, repr=False)
 
-    def summary(self, details: int = 5) -> str:
-        """A one-line verdict (then the first errors on failure)."""
+    def _headline(self) -> str:
         t = self.timing
         name = self.source if isinstance(self.source, str) else self.source.name
         checks = []
@@ -119,20 +120,18 @@ class UartVerifyResult:
                 f"{'PASS' if self.passed else 'FAIL'}")
         if self.simulator.startswith("board"):
             head = head.replace(" simulated", " on the line")
-        lines = [head]
+        return head
+
+    def _details(self, details: int) -> list[str]:
+        lines = []
         for m in self.first_mismatches[:details]:
             lines.append(f"  {m['phase']} vector {m['vector']}: expected {m['expected']}, "
                          f"got {m['got']}")
         for e in self.first_errors[:details]:
             lines.append("  " + ", ".join(f"{k} {v}" for k, v in e.items()))
-        if not self.passed and self.log is not None:
-            lines.append(f"  log: {self.log}")
-        return "\n".join(lines)
+        return lines
 
-    def raise_on_failure(self) -> None:
-        """A one-line :class:`GatecompError` naming the first problem, unless passed."""
-        if self.passed:
-            return
+    def _failure(self) -> str:
         first = ""
         if self.first_mismatches:
             m = self.first_mismatches[0]
@@ -140,11 +139,10 @@ class UartVerifyResult:
                      f"got {m['got']}")
         elif self.first_errors:
             first = "; first: " + ", ".join(f"{k} {v}" for k, v in self.first_errors[0].items())
-        raise GatecompError(
-            f"UART shell {self.module}_uart ({self.simulator}) differs from the reference: "
-            f"{self.mismatches} mismatches, {self.extra} extra answers, "
-            f"{self.framing_errors + self.timing_errors + self.led_errors} framing/timing/LED "
-            f"errors{first}")
+        return (f"UART shell {self.module}_uart ({self.simulator}) differs from the reference: "
+                f"{self.mismatches} mismatches, {self.extra} extra answers, "
+                f"{self.framing_errors + self.timing_errors + self.led_errors} framing/timing/LED "
+                f"errors{first}")
 
 
 def board_uart(build_dir: Path) -> tuple[dict, dict, UartTiming, int, int]:
@@ -161,14 +159,6 @@ def board_uart(build_dir: Path) -> tuple[dict, dict, UartTiming, int, int]:
         return record, sidecar, timing, int(uart["leds"]), int(uart["led_invert"])
     # a build from before the constants were recorded: its shell had no LED inversion
     return (record, sidecar, uart_timing(target.clock_hz, target.baud), len(target.leds), 0)
-
-
-def _sim_dir(build_dir: Path) -> Path:
-    sim_dir = build_dir / "sim"
-    for needed in (VECTORS_FILE, SIDECAR_FILE):
-        if not (sim_dir / needed).is_file():
-            raise GatecompError(f"sim/{needed} missing in {build_dir}")
-    return sim_dir
 
 
 def run_uart_verify(build_dir: Path, vectors: int | None = UART_DEFAULT_VECTORS, *,
@@ -218,10 +208,9 @@ def run_uart_verify(build_dir: Path, vectors: int | None = UART_DEFAULT_VECTORS,
     record, sidecar, timing, leds, invert = board_uart(build_dir)
     module = str(sidecar["module"])
     top = str(record.get("top") or f"{module}_uart")
-    sim_dir = _sim_dir(build_dir)
+    sim_dir = require_sim_files(build_dir)
     if vectors is not None and vectors < 1:
         raise GatecompError(f"vectors must be at least 1, got {vectors}")
-    board = build_dir / BOARD_DIR
     rebuilt = baud is not None or timeout_cycles is not None
     if netlist is not None and (rebuilt or shell is not None):
         raise GatecompError("a synthesized netlist runs at the board's baud rate and timeout; "
@@ -232,28 +221,54 @@ def run_uart_verify(build_dir: Path, vectors: int | None = UART_DEFAULT_VECTORS,
                              (None if baud else timing.timeout_cycles))
     variant = ("netlist" if netlist is not None else "shell" if shell is not None
                else f"b{timing.baud}_t{timing.timeout_cycles}" if rebuilt else "board")
-    work = (board / f"uart_sim_{sim}_{variant}").resolve()
+    work = (build_dir / BOARD_DIR / f"uart_sim_{sim}_{variant}").resolve()
     work.mkdir(parents=True, exist_ok=True)
-    if netlist is not None:
-        sources = [Path(netlist), *map(Path, extra_sources)]
-        source: Path = Path(netlist)
-    else:
-        if shell is not None:
-            source = Path(shell)
-        elif rebuilt:
-            source = work / f"{top}.v"
-            source.write_text(uart_shell_verilog(sidecar, timing, leds, invert))
-        else:
-            source = board / f"{top}.v"
-        sources = [build_dir / "rtl" / f"{module}.v", source, *map(Path, extra_sources)]
-    for path in sources:
-        if not path.is_file():
-            raise GatecompError(f"Verilog source {path} not found")
+    rebuilt_shell = (uart_shell_verilog(sidecar, timing, leds, invert)
+                     if rebuilt and shell is None else None)
+    source, sources = _uart_sources(build_dir, work, module, top, netlist, extra_sources,
+                                    shell, rebuilt_shell)
+    require_sources(sources)
     env = simulator_env(sim)
+    results = _write_uart_test(work, sim_dir, sidecar, top, timing, leds, invert, vectors,
+                               protocol)
+    env.update(GATECOMP_UART_CONFIG=str(work / CONFIG_FILE), GATECOMP_UART_RESULTS=str(results))
 
+    sim_seconds, test_log = run_cocotb(
+        sim, sources, top, work, label=source.name, test_module=f"test_{top}", test_dir=work,
+        testcase="uart", env=env, verbose=verbose)
+
+    summary = read_verdict(results, test_log, f"the {sim} simulation of {top}",
+                           f"the {sim} UART simulation of {top}")
+    return _result(module, sim, source, timing, summary, time.perf_counter() - start,
+                   sim_seconds=sim_seconds, work_dir=work, log=test_log,
+                   accuracy=_accuracy(summary, sim_dir))
+
+
+def _uart_sources(build_dir: Path, work: Path, module: str, top: str, netlist: Path | None,
+                  extra_sources: tuple[Path, ...], shell: Path | None,
+                  rebuilt_shell: str | None) -> tuple[Path, list[Path]]:
+    """(the file that defines ``top``, all sources to compile): the netlist with the cell
+    models, or the core RTL with a given ``shell``, with ``rebuilt_shell`` (the shell
+    elaborated for other constants, written into ``work``) or with the board's own."""
+    if netlist is not None:
+        return Path(netlist), [Path(netlist), *map(Path, extra_sources)]
+    if shell is not None:
+        source = Path(shell)
+    elif rebuilt_shell is not None:
+        source = work / f"{top}.v"
+        source.write_text(rebuilt_shell)
+    else:
+        source = build_dir / BOARD_DIR / f"{top}.v"
+    return source, [build_dir / "rtl" / f"{module}.v", source, *map(Path, extra_sources)]
+
+
+def _write_uart_test(work: Path, sim_dir: Path, sidecar: dict, top: str, timing: UartTiming,
+                     leds: int, invert: int, vectors: int | None, protocol: bool) -> Path:
+    """The cocotb host, its test module and ``uart_config.json`` in ``work``; returns the
+    (removed) results file the test will write."""
     shutil.copyfile(UART_TEST, work / f"test_{top}.py")
     shutil.copyfile(UART_HOST, work / "uart_host.py")
-    config = {"sim_dir": str(sim_dir.resolve()), "module": module, "top": top,
+    config = {"sim_dir": str(sim_dir.resolve()), "module": str(sidecar["module"]), "top": top,
               "clock_hz": timing.clock_hz, "host_baud": timing.baud,
               "divisor": timing.divisor, "timeout_cycles": timing.timeout_cycles,
               "frame_bytes": frame_bytes(sidecar["in_data"]["width"]),
@@ -263,21 +278,7 @@ def run_uart_verify(build_dir: Path, vectors: int | None = UART_DEFAULT_VECTORS,
     (work / CONFIG_FILE).write_text(json.dumps(config, indent=1) + "\n")
     results = work / RESULTS_FILE
     results.unlink(missing_ok=True)
-    env.update(GATECOMP_UART_CONFIG=str(work / CONFIG_FILE), GATECOMP_UART_RESULTS=str(results))
-
-    sim_seconds, test_log = run_cocotb(
-        sim, sources, top, work, label=source.name, test_module=f"test_{top}", test_dir=work,
-        testcase="uart", env=env, verbose=verbose)
-
-    if not results.is_file():
-        raise GatecompError(f"the {sim} simulation of {top} produced no results"
-                            f"{first_error(test_log)}")
-    summary = json.loads(results.read_text())
-    if summary.get("error"):
-        raise GatecompError(f"the {sim} UART simulation of {top} stopped: {summary['error']}")
-    return _result(module, sim, source, timing, summary, time.perf_counter() - start,
-                   sim_seconds=sim_seconds, work_dir=work, log=test_log,
-                   accuracy=_accuracy(summary, sim_dir))
+    return results
 
 
 def _result_name(sidecar: dict) -> str:
@@ -317,7 +318,7 @@ def run_board_verify(build_dir: Path, port: str,
     start = time.perf_counter()
     build_dir = Path(build_dir)
     _, sidecar, timing, _, _ = board_uart(build_dir)
-    sim_dir = _sim_dir(build_dir)
+    sim_dir = require_sim_files(build_dir)
     with np.load(sim_dir / VECTORS_FILE) as npz:
         packed = npz["in_data"][:vectors or None]
         width = int(npz["in_width"])

@@ -46,8 +46,37 @@ _RESERVED = ("in_data", "in_width")  # array names in vectors.npz that are not o
 _VERILATOR_ARGS = ("-Wno-fatal", "-Wno-lint", "-Wno-style")
 
 
+class SimVerdict:
+    """``summary`` and ``raise_on_failure`` of a regression result (stream or UART).
+
+    A subclass has ``passed`` and ``log`` and words the rest: ``_headline`` (the verdict line),
+    ``_details`` (lines for the first errors) and ``_failure`` (the one-line error).
+    """
+
+    def summary(self, details: int = 5) -> str:
+        """A one-line verdict, followed on failure by up to ``details`` first errors."""
+        lines = [self._headline(), *self._details(details)]
+        if not self.passed and self.log is not None:
+            lines.append(f"  log: {self.log}")
+        return "\n".join(lines)
+
+    def raise_on_failure(self) -> None:
+        """Raise a one-line :class:`GatecompError` naming the first error, unless passed."""
+        if not self.passed:
+            raise GatecompError(self._failure())
+
+    def _headline(self) -> str:
+        raise NotImplementedError
+
+    def _details(self, details: int) -> list[str]:
+        raise NotImplementedError
+
+    def _failure(self) -> str:
+        raise NotImplementedError
+
+
 @dataclass
-class RtlVerifyResult:
+class RtlVerifyResult(SimVerdict):
     """Outcome of one RTL regression run (what the cocotb test's JSON summary says).
 
     ``vectors`` counts vectors whose outputs were compared; ``mismatches`` counts (vector,
@@ -79,30 +108,26 @@ class RtlVerifyResult:
     accuracy: float | None = None
     outputs: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
-    def summary(self, details: int = 5) -> str:
-        """A one-line verdict, followed on failure by up to ``details`` first errors."""
+    def _headline(self) -> str:
         mode = ", backpressure" if self.backpressure else ""
-        head = (f"RTL {self.source.name} ({self.simulator}{mode}) vs reference: "
+        return (f"RTL {self.source.name} ({self.simulator}{mode}) vs reference: "
                 f"{self.vectors} vectors, {self.mismatches} mismatches, "
                 f"{self.timing_errors} timing errors, latency {self.latency}, "
                 f"{self.cycles} cycles, {self.seconds:.1f} s"
                 f"{'' if self.accuracy is None else f', accuracy {self.accuracy:.2%}'}: "
                 f"{'PASS' if self.passed else 'FAIL'}")
-        lines = [head]
+
+    def _details(self, details: int) -> list[str]:
+        lines = []
         for m in self.first_mismatches[:details]:
             lines.append(f"  vector {m['vector']} {m['port']}: expected {m['expected']}, "
                          f"got {m['got']} (cycle {m['cycle']})")
         for t in self.first_timing_errors[:details]:
             lines.append(f"  cycle {t['cycle']} {t['signal']}: expected {t['expected']}, "
                          f"got {t['got']} (vector {t['vector']})")
-        if not self.passed and self.log is not None:
-            lines.append(f"  log: {self.log}")
-        return "\n".join(lines)
+        return lines
 
-    def raise_on_failure(self) -> None:
-        """Raise a one-line :class:`GatecompError` naming the first error, unless passed."""
-        if self.passed:
-            return
+    def _failure(self) -> str:
         first = ""
         if self.first_mismatches:
             m = self.first_mismatches[0]
@@ -112,10 +137,9 @@ class RtlVerifyResult:
             t = self.first_timing_errors[0]
             first = (f"; first: cycle {t['cycle']} {t['signal']} expected {t['expected']} "
                      f"got {t['got']} (latency {self.latency})")
-        raise GatecompError(
-            f"RTL {self.source.name} ({self.simulator}) differs from the reference: "
-            f"{self.mismatches} mismatches, {self.timing_errors} timing errors in "
-            f"{self.vectors} vectors{first}")
+        return (f"RTL {self.source.name} ({self.simulator}) differs from the reference: "
+                f"{self.mismatches} mismatches, {self.timing_errors} timing errors in "
+                f"{self.vectors} vectors{first}")
 
 
 def write_sim_dir(sim_dir: Path, name: str, sidecar: dict, in_bits: np.ndarray,
@@ -312,62 +336,100 @@ def run_rtl_verify(build_dir: Path, sim: str = "icarus", vectors: int | None = N
     module = str(sidecar["module"])
     source = Path(netlist) if netlist is not None else sidecar_path.with_suffix(".v")
     sources = [source, *map(Path, extra_sources)]
-    for path in sources:
-        if not path.is_file():
-            raise GatecompError(f"Verilog source {path} not found")
+    require_sources(sources)
     sim_dir = build_dir / "sim"
-    test_file = sim_dir / f"test_{module}.py"
-    if not test_file.is_file():
-        found = sorted(sim_dir.glob("test_*.py"))
-        if len(found) != 1:
-            raise GatecompError(f"no cocotb test module sim/test_{module}.py in {build_dir}")
-        test_file = found[0]
-    for needed in (VECTORS_FILE, SIDECAR_FILE):
-        if not (sim_dir / needed).is_file():
-            raise GatecompError(f"sim/{needed} missing in {build_dir}")
+    test_file = _test_module(sim_dir, module, build_dir)
+    require_sim_files(build_dir)
     if vectors is not None and vectors < 1:
         raise GatecompError(f"vectors must be at least 1, got {vectors}")
     env = simulator_env(sim)
 
     tag = sim if netlist is None else f"{sim}_{re.sub(r'[^A-Za-z0-9_]', '_', source.stem)}"
-    work = (sim_dir / f"sim_build_{tag}").resolve()
-    work.mkdir(parents=True, exist_ok=True)
-    testcase = "stream_backpressure" if backpressure else "stream"
-    results = work / f"{testcase}.json"
-    observed = work / f"{testcase}_outputs.npz"
-    results.unlink(missing_ok=True)
-    observed.unlink(missing_ok=True)
+    work, testcase = _fresh_work_dir(sim_dir / f"sim_build_{tag}", backpressure)
     env.update(GATECOMP_SIM_VECTORS=str(vectors or 0), GATECOMP_SIM_SEED=str(seed),
                GATECOMP_SIM_RESULTS_DIR=str(work))
-
-    from cocotb_tools.check_results import get_results
-
     sim_seconds, test_log = run_cocotb(
         sim, sources, module, work, label=source.name, test_module=test_file.stem,
         test_dir=sim_dir.resolve(), testcase=testcase, env=env, verbose=verbose, seed=seed)
-
-    if not results.is_file():
-        raise GatecompError(f"the {sim} simulation of {source.name} produced no results"
-                            f"{first_error(test_log)}")
-    summary = json.loads(results.read_text())
-    if summary.get("error"):
-        raise GatecompError(f"the {sim} simulation of {source.name} stopped: "
-                            f"{summary['error']}")
-    try:
-        _, failed = get_results(work / "results.xml")
-    except (RuntimeError, OSError):
-        failed = 1
-    outputs: dict[str, np.ndarray] = {}
-    if observed.is_file():
-        with np.load(observed) as npz:
-            outputs = {key: npz[key] for key in npz.files}
+    summary = read_verdict(work / f"{testcase}.json", test_log,
+                           f"the {sim} simulation of {source.name}",
+                           f"the {sim} simulation of {source.name}")
+    outputs = _observed_outputs(work / f"{testcase}_outputs.npz")
     return RtlVerifyResult(
         module=module, simulator=sim, source=source, vectors=int(summary["vectors"]),
         mismatches=int(summary["mismatches"]), first_mismatches=summary["first_mismatches"],
         timing_errors=int(summary["timing_errors"]),
         first_timing_errors=summary["first_timing_errors"], latency=int(summary["latency"]),
         cycles=int(summary.get("cycles", 0)), seconds=time.perf_counter() - start,
-        backpressure=backpressure, passed=bool(summary["passed"]) and failed == 0,
+        backpressure=backpressure,
+        passed=bool(summary["passed"]) and _failed_tests(work) == 0,
         sim_seconds=sim_seconds, seed=seed, work_dir=work, log=test_log,
         accuracy=accuracy_from_file(outputs.get(PRED_PORT), sim_dir / LABELS_FILE), outputs=outputs)
 
+
+def _fresh_work_dir(work: Path, backpressure: bool) -> tuple[Path, str]:
+    """(``work`` resolved and created, the testcase) with the testcase's old results gone."""
+    work = work.resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    testcase = "stream_backpressure" if backpressure else "stream"
+    (work / f"{testcase}.json").unlink(missing_ok=True)
+    (work / f"{testcase}_outputs.npz").unlink(missing_ok=True)
+    return work, testcase
+
+
+def require_sources(sources: Sequence[Path]) -> None:
+    """A one-line GatecompError naming the first Verilog source that is not a file."""
+    for path in sources:
+        if not path.is_file():
+            raise GatecompError(f"Verilog source {path} not found")
+
+
+def require_sim_files(build_dir: Path) -> Path:
+    """``build_dir/sim`` after checking it holds the vectors and the sidecar copy."""
+    sim_dir = build_dir / "sim"
+    for needed in (VECTORS_FILE, SIDECAR_FILE):
+        if not (sim_dir / needed).is_file():
+            raise GatecompError(f"sim/{needed} missing in {build_dir}")
+    return sim_dir
+
+
+def read_verdict(results: Path, test_log: Path | None, run: str, stopped: str) -> dict:
+    """The JSON summary a cocotb test wrote to ``results``; a one-line GatecompError when it
+    wrote none (``run`` produced no results) or says the run stopped (``stopped``: why)."""
+    if not results.is_file():
+        raise GatecompError(f"{run} produced no results{first_error(test_log)}")
+    summary = json.loads(results.read_text())
+    if summary.get("error"):
+        raise GatecompError(f"{stopped} stopped: {summary['error']}")
+    return summary
+
+
+def _test_module(sim_dir: Path, module: str, build_dir: Path) -> Path:
+    """``sim/test_MODULE.py``, else the one ``sim/test_*.py`` there is."""
+    test_file = sim_dir / f"test_{module}.py"
+    if not test_file.is_file():
+        found = sorted(sim_dir.glob("test_*.py"))
+        if len(found) != 1:
+            raise GatecompError(f"no cocotb test module sim/test_{module}.py in {build_dir}")
+        test_file = found[0]
+    return test_file
+
+
+def _failed_tests(work: Path) -> int:
+    """Failed cocotb tests in ``work/results.xml`` (1 when it cannot be read)."""
+    from cocotb_tools.check_results import get_results
+
+    try:
+        _, failed = get_results(work / "results.xml")
+    except (RuntimeError, OSError):
+        failed = 1
+    return failed
+
+
+def _observed_outputs(observed: Path) -> dict[str, np.ndarray]:
+    """What the RTL showed per output port and vector (empty when the test saved nothing)."""
+    outputs: dict[str, np.ndarray] = {}
+    if observed.is_file():
+        with np.load(observed) as npz:
+            outputs = {key: npz[key] for key in npz.files}
+    return outputs
