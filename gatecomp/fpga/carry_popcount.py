@@ -333,6 +333,22 @@ def chain_popcounts(logic: LutNetwork, groups: list[list],
     group the count's bits as literals (LSB first, width ``len(group).bit_length()``).
     """
     bld = _Builder(logic)
+    roots, by_height = _group_trees(bld, logic, groups)
+    chains: list[CarryChain] = []
+    for h in sorted(by_height):
+        _lay_height(bld, by_height[h], chains, max_positions, chain_step)
+    counts = []
+    for root, n in roots:
+        width = max(1, n.bit_length())
+        word = _word(root)[:width]
+        counts.append(word + [0] * (width - len(word)))
+    return bld, chains, counts
+
+
+def _group_trees(bld: _Builder, logic: LutNetwork, groups: list[list]
+                 ) -> tuple[list[tuple], dict[int, dict[int, list[_Adder]]]]:
+    """Each group's adder tree, its bits filled in: ``(root, group size)`` per group, and the
+    adders by height, then by group."""
     lits = [2 * int(i) + int(c) for i, c in zip(logic.output_ids, logic.output_compl,
                                                   strict=True)]
 
@@ -357,47 +373,51 @@ def chain_popcounts(logic: LutNetwork, groups: list[list],
             if isinstance(node, _Adder):
                 by_height.setdefault(node.height, {}).setdefault(c, []).append(node)
                 stack += [node.x, node.y]
-    chains: list[CarryChain] = []
+    return roots, by_height
+
+
+def _lay_height(bld: _Builder, by_group: dict[int, list[_Adder]], chains: list[CarryChain],
+                max_positions: int, chain_step: int) -> None:
+    """Lay the adders of one height (``by_group``: per group) as chains appended to ``chains``.
+
+    A static timer rides every chain from an input to its end. A chain holds one group's
+    adders (split when they exceed the cap), in the order their inputs come out: a path from
+    one height to the next then rides about one chain, not one per height (groups merged into
+    longer chains measured 83-97 MHz against 139).
+    """
+    rank = {p.s_id: r for r, p in enumerate(q for c in chains for q in c.positions)}
     tails: list[tuple[int, int, list[_Adder]]] = []
-    for h in sorted(by_height):
-        # A static timer rides every chain from an input to its end. A chain holds one
-        # group's adders (split when they exceed the cap), in the order their inputs come
-        # out: a path from one height to the next then rides about one chain, not one per
-        # height (groups merged into longer chains measured 83-97 MHz against 139).
-        rank = {p.s_id: r for r, p in enumerate(q for c in chains for q in c.positions)}
-        for c in sorted(by_height[h]):
-            adders = sorted(by_height[h][c], key=lambda a: max(
-                (rank.get(lit >> 1, -1) for b in (*_word(a.x), *_word(a.y)) for lit in _lits(b)),
-                default=-1))
-            run: list[_Adder] = []
-            size = 1  # the closing bridge
-            for adder in adders:
-                need = max(len(_word(adder.x)), len(_word(adder.y))) + 1
-                if run and size + need > max_positions:
-                    chains.append(_lay_chain(bld, run, chain_step))
-                    run, size = [], 1
-                run.append(adder)
-                size += need
-            if run:
-                tails.append((size, c, run))
-        # the groups' short last runs share chains (first fit, longest first): one bridge
-        # both closes a run and opens the next, and fewer chains leave fewer half-empty CCU2C
-        bins: list[tuple[int, list[_Adder]]] = []
-        for size, _, run in sorted(tails, key=lambda t: (-t[0], t[1])):
-            k = next((k for k, (used, _) in enumerate(bins)
-                      if used + size - 1 <= max_positions), None)
-            if k is None:
-                bins.append((size, list(run)))
-            else:
-                bins[k] = (bins[k][0] + size - 1, bins[k][1] + run)
-        chains += [_lay_chain(bld, run, chain_step) for _, run in bins]
-        tails = []
-    counts = []
-    for root, n in roots:
-        width = max(1, n.bit_length())
-        word = _word(root)[:width]
-        counts.append(word + [0] * (width - len(word)))
-    return bld, chains, counts
+    for c in sorted(by_group):
+        adders = sorted(by_group[c], key=lambda a: max(
+            (rank.get(lit >> 1, -1) for b in (*_word(a.x), *_word(a.y)) for lit in _lits(b)),
+            default=-1))
+        run: list[_Adder] = []
+        size = 1  # the closing bridge
+        for adder in adders:
+            need = max(len(_word(adder.x)), len(_word(adder.y))) + 1
+            if run and size + need > max_positions:
+                chains.append(_lay_chain(bld, run, chain_step))
+                run, size = [], 1
+            run.append(adder)
+            size += need
+        if run:
+            tails.append((size, c, run))
+    chains += [_lay_chain(bld, run, chain_step) for run in _pack_tails(tails, max_positions)]
+
+
+def _pack_tails(tails: list[tuple[int, int, list[_Adder]]], max_positions: int
+                ) -> list[list[_Adder]]:
+    """The groups' short last runs share chains (first fit, longest first): one bridge both
+    closes a run and opens the next, and fewer chains leave fewer half-empty CCU2C."""
+    bins: list[tuple[int, list[_Adder]]] = []
+    for size, _, run in sorted(tails, key=lambda t: (-t[0], t[1])):
+        k = next((k for k, (used, _) in enumerate(bins)
+                  if used + size - 1 <= max_positions), None)
+        if k is None:
+            bins.append((size, list(run)))
+        else:
+            bins[k] = (bins[k][0] + size - 1, bins[k][1] + run)
+    return [run for _, run in bins]
 
 
 def _lut(bld: _Builder, truth: int, src: list[int] | tuple[int, ...]) -> int:

@@ -110,6 +110,23 @@ def build(build_dir: Path, freq_mhz: float | None = None,
     tools = {s.tool: require_fpga_tool(s.tool) for s in steps}
     for name in (record["bitstream"], REPORT_FILE, "nextpnr_report.json"):
         (board / name).unlink(missing_ok=True)
+    commands, seconds = _run_steps(steps, tools, board, say, time_limit_min, module, target,
+                                   cells, chains)
+    report = make_report(board, module, record, sidecar, target, required, aim, commands,
+                         seconds)
+    (board / REPORT_FILE).write_text(json.dumps(report, indent=2) + "\n")
+    say(summary_line(report))
+    if required is not None:
+        _check_timing(report, sidecar, module, target, required, board)
+    return BuildResult(board, board / bitstream_name(module, target),
+                       board / record["netlist"], report)
+
+
+def _run_steps(steps, tools: dict[str, str], board: Path, say: Progress,
+               time_limit_min: float | None, module: str, target: Target, cells: bool,
+               chains: bool) -> tuple[list[str], dict[str, float]]:
+    """Run the flow's steps in ``board``, one line each to ``say``; (commands, seconds per
+    tool). A step past the time limit or failing raises a one-line GatecompError."""
     seconds: dict[str, float] = {}
     commands = []
     deadline = None if time_limit_min is None else time.perf_counter() + 60 * time_limit_min
@@ -127,23 +144,22 @@ def build(build_dir: Path, freq_mhz: float | None = None,
         if proc.returncode != 0:
             _fail(module, target, board, step, proc)
         say(f"[{i}/{len(steps)}] {step.name}: done ({seconds[step.tool]:.1f} s)")
+    return commands, seconds
 
-    report = make_report(board, module, record, sidecar, target, required, aim, commands,
-                         seconds)
-    (board / REPORT_FILE).write_text(json.dumps(report, indent=2) + "\n")
-    say(summary_line(report))
-    if required is not None:
-        levels = int(sidecar["stats"].get("levels") or 0)
-        latency = int(sidecar["latency"])
-        per_stage = -(-levels // max(latency, 1)) if levels else None
-        luts_per_stage = (sidecar.get("options") or {}).get("luts_per_stage")
-        flag = "--luts-per-stage" if luts_per_stage else "--levels-per-stage"
-        msg = timing_message(module, target.description, report["timing"]["fmax_mhz"] or 0.0,
-                             required, luts_per_stage or per_stage, flag)
-        if msg:
-            raise GatecompError(msg + f" (report: {board / REPORT_FILE})")
-    return BuildResult(board, board / bitstream_name(module, target),
-                       board / record["netlist"], report)
+
+def _check_timing(report: dict, sidecar: dict, module: str, target: Target, required: float,
+                  board: Path) -> None:
+    """A one-line GatecompError (what would help, where the report is) if Fmax misses
+    ``required``."""
+    levels = int(sidecar["stats"].get("levels") or 0)
+    latency = int(sidecar["latency"])
+    per_stage = -(-levels // max(latency, 1)) if levels else None
+    luts_per_stage = (sidecar.get("options") or {}).get("luts_per_stage")
+    flag = "--luts-per-stage" if luts_per_stage else "--levels-per-stage"
+    msg = timing_message(module, target.description, report["timing"]["fmax_mhz"] or 0.0,
+                         required, luts_per_stage or per_stage, flag)
+    if msg:
+        raise GatecompError(msg + f" (report: {board / REPORT_FILE})")
 
 
 def _too_long(step, board: Path, cells: bool, limit_min: float, chains: bool = False) -> None:

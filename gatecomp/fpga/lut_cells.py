@@ -53,42 +53,74 @@ def lut_cells_verilog(cover: LutNetwork, levels_per_stage: int, module: str, sid
         cover = core.net
     if cover.k > 4:
         raise ValueError(f"{family} cells have 4 inputs; the cover has {cover.k}-LUTs")
-    cell, init, pins, out_pin = LUT_CELLS[family]
     latency, per = int(sidecar["latency"]), levels_per_stage
-    first, n_in = cover.first_lut, cover.num_inputs
     level = cover.levels()
     if core is not None:
         level, per = core.levels, per * LEVEL_SCALE
-    avail = np.ones(first + cover.num_luts, dtype=np.int64)  # stage a signal is made in
-    avail[first:] = np.maximum(1, -(-level[first:] // per))
-    avail[0] = latency + 1  # the constant is never registered
-    if cover.num_luts and int(avail[first:].max()) > max(latency, 1):
-        raise ValueError(f"the cover needs {int(avail[first:].max())} stages, the RTL has "
-                         f"{latency}")
-    last = np.zeros_like(avail)  # latest stage a signal is read in
-    used = cover.fanins >= 0
-    readers = np.broadcast_to(avail[first:, None], cover.fanins.shape)
-    np.maximum.at(last, cover.fanins[used], readers[used])
-    np.maximum.at(last, cover.output_ids, latency + 1)
-    last[0] = 0
-    ranks = [np.flatnonzero((avail <= b) & (last > b)) for b in range(1, latency + 1)]
+    stages = _Stages(cover, level, per, latency)
     flip = _inverted_only(cover)
     if core is not None:
         flip &= ~core.chain_nodes
-    position = [{int(x): i for i, x in enumerate(r)} for r in ranks]
+    lines = _ports(cover, module, sidecar, family, per, latency)
+    for b, r in enumerate(stages.ranks, 1):
+        if len(r):
+            lines.append(f"  reg [{len(r) - 1}:0] r{b};")
+    lines += _lut_cell_lines(cover, family, stages, flip, core)
+    if core is not None:
+        lines += _ccu2c_cells(core, stages.avail, stages.read)
+    for b, r in enumerate(stages.ranks, 1):
+        if len(r):
+            src = ", ".join(stages.read(int(x), b) for x in r[::-1])
+            lines.append(f"  always @(posedge clk) if (out_ready) r{b} <= {{{src}}};")
+    lines += _output_lines(cover, sidecar["outputs"], stages, flip, latency)
+    lines += _valid_lines(latency)
+    lines += ["endmodule", ""]
+    return "\n".join(lines)
 
-    def name(x: int) -> str:
-        return f"in_data[{x - 1}]" if x <= n_in else f"n{x}"
 
-    def read(x: int, stage: int) -> str:
+class _Stages:
+    """Where each signal of ``cover`` is made and which register ranks carry it.
+
+    ``avail[x]`` is the stage signal ``x`` is made in (inputs: 1, the constant: never
+    registered); ``ranks[b - 1]`` the ids rank ``b`` carries, ascending.
+    """
+
+    def __init__(self, cover: LutNetwork, level: np.ndarray, per: int, latency: int):
+        first = cover.first_lut
+        self.num_inputs = cover.num_inputs
+        avail = np.ones(first + cover.num_luts, dtype=np.int64)  # stage a signal is made in
+        avail[first:] = np.maximum(1, -(-level[first:] // per))
+        avail[0] = latency + 1  # the constant is never registered
+        if cover.num_luts and int(avail[first:].max()) > max(latency, 1):
+            raise ValueError(f"the cover needs {int(avail[first:].max())} stages, the RTL has "
+                             f"{latency}")
+        last = np.zeros_like(avail)  # latest stage a signal is read in
+        used = cover.fanins >= 0
+        readers = np.broadcast_to(avail[first:, None], cover.fanins.shape)
+        np.maximum.at(last, cover.fanins[used], readers[used])
+        np.maximum.at(last, cover.output_ids, latency + 1)
+        last[0] = 0
+        self.avail = avail
+        self.ranks = [np.flatnonzero((avail <= b) & (last > b)) for b in range(1, latency + 1)]
+        self.position = [{int(x): i for i, x in enumerate(r)} for r in self.ranks]
+
+    def name(self, x: int) -> str:
+        return f"in_data[{x - 1}]" if x <= self.num_inputs else f"n{x}"
+
+    def read(self, x: int, stage: int) -> str:
         """Signal ``x`` as seen in ``stage``."""
         if x == 0:
             return "1'b0"
-        if stage == avail[x]:
-            return name(x)
-        return f"r{stage - 1}[{position[stage - 2][x]}]"
+        if stage == self.avail[x]:
+            return self.name(x)
+        return f"r{stage - 1}[{self.position[stage - 2][x]}]"
 
-    outs = sidecar["outputs"]
+
+def _ports(cover: LutNetwork, module: str, sidecar: dict, family: str, per: int,
+           latency: int) -> list[str]:
+    """The header comment, module line, port declarations and ``in_ready``."""
+    cell = LUT_CELLS[family][0]
+    n_in, outs = cover.num_inputs, sidecar["outputs"]
     ports = ["clk", "rst", "in_valid", "in_ready"] + (["in_data"] if n_in else [])
     ports += ["out_valid", "out_ready"] + [o["port"] for o in outs]
     lines = [f"// {module}: {cover.num_luts} {cell} cells, {per} LUT levels per stage, "
@@ -99,47 +131,54 @@ def lut_cells_verilog(cover: LutNetwork, levels_per_stage: int, module: str, sid
         lines.append(f"  input [{n_in - 1}:0] in_data;")
     lines += [f"  output [{o['width'] - 1}:0] {o['port']};" for o in outs]
     lines.append("  assign in_ready = out_ready;")
-    for b, r in enumerate(ranks, 1):
-        if len(r):
-            lines.append(f"  reg [{len(r) - 1}:0] r{b};")
+    return lines
+
+
+def _lut_cell_lines(cover: LutNetwork, family: str, stages: _Stages, flip: np.ndarray,
+                    core: ChainedCore | None) -> list[str]:
+    """A wire and a ``family`` LUT cell per LUT of ``cover`` (chain positions excepted)."""
+    cell, init, pins, out_pin = LUT_CELLS[family]
+    lines = []
     for j in range(cover.num_luts):
-        x = first + j
+        x = cover.first_lut + j
         if core is not None and core.chain_nodes[x]:
             continue
         size = int(cover.sizes[j])
         fan = ["1'b0"] * (4 - size)  # unused inputs low, as Yosys ties them
-        fan += [read(int(f), int(avail[x])) for f in cover.fanins[j, :size]]
+        fan += [stages.read(int(f), int(stages.avail[x])) for f in cover.fanins[j, :size]]
         conn = ", ".join(f".{p}({s})" for p, s in zip(pins, fan, strict=True))
         lines.append(f"  wire n{x};")
         truth = _init(int(cover.truth[j]), size) ^ (0xFFFF if flip[x] else 0)
         lines.append(f"  {cell} #(.{init}(16'h{truth:04x})) lut_{x} ({conn}, .{out_pin}(n{x}));")
-    if core is not None:
-        lines += _ccu2c_cells(core, avail, read)
-    for b, r in enumerate(ranks, 1):
-        if len(r):
-            src = ", ".join(read(int(x), b) for x in r[::-1])
-            lines.append(f"  always @(posedge clk) if (out_ready) r{b} <= {{{src}}};")
-    bit = 0
+    return lines
+
+
+def _output_lines(cover: LutNetwork, outs: list[dict], stages: _Stages, flip: np.ndarray,
+                  latency: int) -> list[str]:
+    """One ``assign`` per output port, its bits read after the last rank."""
+    lines, bit = [], 0
     for o in outs:
         srcs = []
         for _ in range(o["width"]):
             x, inv = int(cover.output_ids[bit]), bool(cover.output_compl[bit])
-            src = read(x, latency + 1)
+            src = stages.read(x, latency + 1)
             srcs.append(f"~{src}" if inv and not flip[x] else src)
             bit += 1
         lines.append(f"  assign {o['port']} = {{{', '.join(reversed(srcs))}}};")
     if bit != cover.num_outputs:
         raise ValueError(f"the RTL has {bit} output bits, the cover {cover.num_outputs}")
+    return lines
+
+
+def _valid_lines(latency: int) -> list[str]:
+    """``out_valid``: ``in_valid`` itself, or a ``valid`` shift register cleared by ``rst``."""
     if latency == 0:
-        lines.append("  assign out_valid = in_valid;")
-    else:
-        shifted = "in_valid" if latency == 1 else f"{{valid[{latency - 2}:0], in_valid}}"
-        lines += [f"  reg [{latency - 1}:0] valid;",
-                  f"  always @(posedge clk) if (rst) valid <= 0; else if (out_ready) valid <= "
-                  f"{shifted};",
-                  f"  assign out_valid = valid[{latency - 1}];"]
-    lines += ["endmodule", ""]
-    return "\n".join(lines)
+        return ["  assign out_valid = in_valid;"]
+    shifted = "in_valid" if latency == 1 else f"{{valid[{latency - 2}:0], in_valid}}"
+    return [f"  reg [{latency - 1}:0] valid;",
+            f"  always @(posedge clk) if (rst) valid <= 0; else if (out_ready) valid <= "
+            f"{shifted};",
+            f"  assign out_valid = valid[{latency - 1}];"]
 
 
 def _ccu2c_cells(core: ChainedCore, avail: np.ndarray, read) -> list[str]:

@@ -155,15 +155,26 @@ class UartShell(Elaboratable):
         m.d.comb += domain.clk.eq(self.clk)
         sc = self.sidecar
         width = int(sc["in_data"]["width"])
-        nbytes = frame_bytes(sc["in_data"]["width"])
-        div = self.divisor
 
         # power-on reset for the core (FPGA flip-flops start from their init values)
         por = Signal(4, init=15)
         with m.If(por != 0):
             m.d.sync += por.eq(por - 1)
 
-        # --- receiver: 2-FF synchroniser, start-bit check at half a bit, 8 data bits
+        rx_byte, rx_strobe = self._receiver(m)
+        frame, pending, in_ready = self._frame(m, rx_byte, rx_strobe)
+        port, tx_busy, out_valid, result = self._transmitter(m, por)
+        m.submodules.core = Instance(
+            sc["module"],
+            i_clk=ClockSignal("sync"), i_rst=por != 0,
+            i_in_valid=pending & (por == 0), i_in_data=frame[:width],
+            i_out_ready=~tx_busy & (por == 0),
+            o_in_ready=in_ready, o_out_valid=out_valid, **{f"o_{port}": result})
+        return m
+
+    def _receiver(self, m: Module) -> tuple[Signal, Signal]:
+        """2-FF synchroniser, start-bit check at half a bit, 8 data bits; (byte, strobe)."""
+        div = self.divisor
         rx_meta = Signal(init=1)
         rx = Signal(init=1)
         m.d.sync += [rx_meta.eq(self.uart_rx), rx.eq(rx_meta)]
@@ -201,8 +212,13 @@ class UartShell(Elaboratable):
                     m.next = "IDLE"
                 with m.Else():
                     m.d.sync += rx_cnt.eq(rx_cnt - 1)
+        return rx_byte, rx_strobe
 
-        # --- frame assembly: bytes shift in from the top, so byte 0 ends at the LSB
+    def _frame(self, m: Module, rx_byte: Signal, rx_strobe: Signal
+               ) -> tuple[Signal, Signal, Signal]:
+        """Frame assembly: bytes shift in from the top, so byte 0 ends at the LSB; a frame
+        left incomplete for ``timeout`` cycles is dropped. (frame, pending, core in_ready)."""
+        nbytes = frame_bytes(self.sidecar["in_data"]["width"])
         frame = Signal(nbytes * 8)
         count = Signal(range(nbytes + 1))
         idle = Signal(range(self.timeout + 1))
@@ -222,14 +238,18 @@ class UartShell(Elaboratable):
                 m.d.sync += idle.eq(idle + 1)
         with m.If(pending & in_ready & ~rx_strobe):
             m.d.sync += pending.eq(0)
+        return frame, pending, in_ready
 
-        # --- transmitter: 10 bits (start, 8 data LSB first, stop)
+    def _transmitter(self, m: Module, por: Signal) -> tuple[str, Signal, Signal, Signal]:
+        """10 bits (start, 8 data LSB first, stop) of the result, and the LEDs;
+        (result port, tx_busy, core out_valid, core result)."""
+        div = self.divisor
         tx_busy = Signal()
         tx_shift = Signal(10, init=0x3FF)
         tx_cnt = Signal(range(div))
         tx_left = Signal(range(11))
         out_valid = Signal()
-        port, pwidth = result_port(sc)
+        port, pwidth = result_port(self.sidecar)
         result = Signal(pwidth)
         byte = Signal(8)
         m.d.comb += byte.eq(result[:8] if pwidth >= 8 else result)
@@ -247,14 +267,7 @@ class UartShell(Elaboratable):
                          tx_cnt.eq(div - 1), tx_left.eq(10)]
             shown = result[:len(self.led)] if pwidth >= len(self.led) else result
             m.d.sync += self.led.eq(shown ^ self.led_invert)
-
-        m.submodules.core = Instance(
-            sc["module"],
-            i_clk=ClockSignal("sync"), i_rst=por != 0,
-            i_in_valid=pending & (por == 0), i_in_data=frame[:width],
-            i_out_ready=~tx_busy & (por == 0),
-            o_in_ready=in_ready, o_out_valid=out_valid, **{f"o_{port}": result})
-        return m
+        return port, tx_busy, out_valid, result
 
 
 class OocHarness(Elaboratable):
