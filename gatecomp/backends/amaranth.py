@@ -259,9 +259,22 @@ class _Builder:
             self._instance()
             self._handshake([])
             return
-        aig, plan, comp, m = self.aig, self.plan, self.comp, self.m
-        groups, names, _ = level_groups(aig, plan)
+        groups, names, _ = level_groups(self.aig, self.plan)
+        level_parts, regs = self._signals(groups, names)
+        self._levels(groups, level_parts)
+        enabled = []
+        for rank, (held, chunks) in enumerate(zip(self.plan.registers, regs, strict=True),
+                                              start=1):
+            for reg, lo, hi in chunks:
+                enabled.append(reg.eq(Cat(*self.table.gather(self._source(held[lo:hi], rank)))))
+        self._outputs()
+        self._handshake(enabled)
 
+    def _signals(self, groups: list, names: list) -> tuple[list, list]:
+        """The bit table (constant, inputs, the level targets, the register ranks) and
+        ``node_index``; returns per level ``[(name, lo, hi, target)]`` (``target`` a Signal,
+        a Cat of gates or a list of gates) and per rank ``[(register, lo, hi)]``."""
+        aig, plan, comp = self.aig, self.plan, self.comp
         # table index of node v is v for constant/inputs; ANDs and register bits follow
         table = self.table = _BitTable()
         table.add(Const(0, 1), count=1)
@@ -269,7 +282,7 @@ class _Builder:
             table.add(comp.in_data)
         self.node_index = np.zeros(aig.num_nodes, dtype=np.int64)
         self.node_index[:aig.first_and] = np.arange(aig.first_and)
-        level_parts = []  # per level: [(name, lo, hi, target)] with target a Signal/Cat/gates
+        level_parts = []
         for group, base in zip(groups, names, strict=True):
             parts = []
             for name, lo, hi in _chunks(base, len(group)):
@@ -293,9 +306,13 @@ class _Builder:
                 table.add(reg)
             regs.append(chunks)
         table.freeze()
+        return level_parts, regs
 
+    def _levels(self, groups: list, level_parts: list) -> None:
+        """The AND statements: per gate (``"gate"``), else one per level chunk."""
+        aig, plan, table, m = self.aig, self.plan, self.table, self.m
         f0, f1 = aig.fanin0, aig.fanin1
-        per_bit = comp.construction == "gate"
+        per_bit = self.comp.construction == "gate"
         for group, parts in zip(groups, level_parts, strict=True):
             if not len(group):
                 continue
@@ -316,25 +333,22 @@ class _Builder:
                              op_b.eq(_inverted(src_b, hi - lo, b & 1)),
                              target.eq(op_a & op_b)]
 
-        latency = plan.latency
-        enabled = []
-        for rank, (held, chunks) in enumerate(zip(plan.registers, regs, strict=True), start=1):
-            for reg, lo, hi in chunks:
-                enabled.append(reg.eq(Cat(*table.gather(self._source(held[lo:hi], rank)))))
-        outs = aig.outputs
+    def _outputs(self) -> None:
+        """``out_<port>`` from the last stage (constant outputs as literals)."""
+        comp, m, outs = self.comp, self.m, self.aig.outputs
+        latency = self.plan.latency
         at = 0
         for hdl_name, _, width in comp.output_port_names():
             port = getattr(comp, hdl_name)
             for _, lo, hi in _chunks("", width):
                 lits = outs[at + lo:at + hi]
-                parts = table.gather(self._source(lits >> 1, latency + 1))
+                parts = self.table.gather(self._source(lits >> 1, latency + 1))
                 target = port if hi - lo == width else port[lo:hi]
                 if not (lits >> 1).any():  # constant outputs: a literal, not 0 ^ mask
                     m.d.comb += target.eq(Const(_mask(lits & 1), hi - lo))
                 else:
                     m.d.comb += target.eq(_inverted(parts, hi - lo, lits & 1))
             at += width
-        self._handshake(enabled)
 
     def _instance(self) -> None:
         """The core module (written by ``verilog_core``), its ports wired to ours by name."""
