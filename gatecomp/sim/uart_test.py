@@ -104,35 +104,18 @@ async def uart(dut) -> None:
     expect: list[dict] = []  # one per answer the host waits for, in order
     line = None
     try:
-        with np.load(Path(cfg["sim_dir"]) / "vectors.npz") as npz:
-            packed = npz["in_data"]
-            width = int(npz["in_width"])
-            values = npz[cfg["result_name"]].astype(np.int64)
-        limit = int(cfg.get("vectors") or 0)
-        if limit > 0:
-            packed, values = packed[:limit], values[:limit]
-        words = [int.from_bytes(row.tobytes(), "little") for row in packed]
-        count = len(words)
-        if count == 0:
-            raise ValueError("no vectors")
-        nbytes = int(cfg["frame_bytes"])
-        clk_ps = max(2, round(1e12 / float(cfg["clock_hz"]) / 2) * 2)
-        bit_ps = round(1e12 / float(cfg["host_baud"]))
-        byte_ps = 10 * bit_ps
-        timeout_ps = int(cfg["timeout_cycles"]) * clk_ps
-        leds = int(cfg.get("leds") or 0)
-        # the answer leaves when the shell's transmitter is free: at most one answer byte
-        # (of the shell's own bit time) after the vector, plus the pipeline
-        window_ps = (10 * int(cfg["divisor"]) + int(cfg["latency"]) + SLACK_CYCLES) * clk_ps
-        summary.update(width=width, clock_ps=clk_ps, bit_ps=bit_ps)
+        words, values, width = _vectors(cfg)
+        t = _Times(cfg)
+        window_ps = t.window_ps
+        summary.update(width=width, clock_ps=t.clk_ps, bit_ps=t.bit_ps)
 
-        line = Line(dut, bit_ps, dut.led if leds else None)
+        line = Line(dut, t.bit_ps, dut.led if int(cfg.get("leds") or 0) else None)
         # the GPI (C) clock: the Python one costs ~7x the simulation; rx is asynchronous to
         # the clock anyway (the shell synchronises it), so write ordering does not matter.
         # It starts low: a rising edge at time 0 would clock a netlist's flip-flops before
         # their D inputs settle (X forever in a design without reset, as on an FPGA).
-        Clock(dut.clk, clk_ps, unit="ps", impl="gpi").start(start_high=False)
-        await line.idle(SETTLE_BITS * bit_ps)
+        Clock(dut.clk, t.clk_ps, unit="ps", impl="gpi").start(start_high=False)
+        await line.idle(SETTLE_BITS * t.bit_ps)
         cocotb.start_soon(line.monitor())
 
         def want(phase: str, vector: int, done_ps: int) -> None:
@@ -142,26 +125,15 @@ async def uart(dut) -> None:
         pad = width % 8 != 0
         for i, word in enumerate(words):
             want("stream", i, await line.send(pack_word(word, width, pad=pad and i % 2 == 1)))
-
-        protocol = bool(cfg.get("protocol")) and nbytes > 1
+        protocol = bool(cfg.get("protocol")) and t.nbytes > 1
         summary["protocol_checked"] = protocol
         if protocol:
-            half = nbytes // 2
-            await line.idle(2 * byte_ps)
-            a, b, c, d = (k % count for k in range(4))
-            keep = max(int(KEEP_PAUSE * timeout_ps) - byte_ps, bit_ps)
-            want("pause kept", a,
-                 await line.send(pack_word(words[a], width), pause_after={half - 1: keep}))
-            await line.idle(2 * byte_ps)
-            await line.send(pack_word(words[b], width)[:half])
-            await line.idle(int(RESTART_PAUSE * timeout_ps) + bit_ps)
-            want("resync", c, await line.send(pack_word(words[c], width)))
-            want("resync", d, await line.send(pack_word(words[d], width)))
+            await _protocol_checks(line, t, words, width, want)
 
         last = expect[-1]["done_ps"] + window_ps
         while len(line.answers) < len(expect) and get_sim_time("ps") < last:
-            await Timer(bit_ps, unit="ps")
-        await Timer(2 * byte_ps, unit="ps")  # an extra answer would start by now
+            await Timer(t.bit_ps, unit="ps")
+        await Timer(2 * t.byte_ps, unit="ps")  # an extra answer would start by now
         summary["sim_time_ps"] = int(get_sim_time("ps"))
     except Exception as exc:
         summary["error"] = f"{type(exc).__name__}: {exc}"
@@ -174,17 +146,94 @@ async def uart(dut) -> None:
     assert summary["passed"], summary["verdict"]
 
 
+def _vectors(cfg: dict) -> tuple[list[int], np.ndarray, int]:
+    """(the ``in_data`` words, the reference result per vector, the word width) to send."""
+    with np.load(Path(cfg["sim_dir"]) / "vectors.npz") as npz:
+        packed = npz["in_data"]
+        width = int(npz["in_width"])
+        values = npz[cfg["result_name"]].astype(np.int64)
+    limit = int(cfg.get("vectors") or 0)
+    if limit > 0:
+        packed, values = packed[:limit], values[:limit]
+    words = [int.from_bytes(row.tobytes(), "little") for row in packed]
+    if len(words) == 0:
+        raise ValueError("no vectors")
+    return words, values, width
+
+
+class _Times:
+    """The run's times in ps: clock period, host bit and byte, frame timeout, answer window."""
+
+    def __init__(self, cfg: dict):
+        self.nbytes = int(cfg["frame_bytes"])
+        self.clk_ps = max(2, round(1e12 / float(cfg["clock_hz"]) / 2) * 2)
+        self.bit_ps = round(1e12 / float(cfg["host_baud"]))
+        self.byte_ps = 10 * self.bit_ps
+        self.timeout_ps = int(cfg["timeout_cycles"]) * self.clk_ps
+        # the answer leaves when the shell's transmitter is free: at most one answer byte
+        # (of the shell's own bit time) after the vector, plus the pipeline
+        self.window_ps = (10 * int(cfg["divisor"]) + int(cfg["latency"]) + SLACK_CYCLES) \
+            * self.clk_ps
+
+
+async def _protocol_checks(line: Line, t: _Times, words: list[int], width: int, want) -> None:
+    """A pause of 0.9 x the timeout inside a vector, then half a vector, a pause of 1.02 x
+    the timeout and two whole vectors (``want`` records each answer the host waits for)."""
+    count, half = len(words), t.nbytes // 2
+    await line.idle(2 * t.byte_ps)
+    a, b, c, d = (k % count for k in range(4))
+    keep = max(int(KEEP_PAUSE * t.timeout_ps) - t.byte_ps, t.bit_ps)
+    want("pause kept", a,
+         await line.send(pack_word(words[a], width), pause_after={half - 1: keep}))
+    await line.idle(2 * t.byte_ps)
+    await line.send(pack_word(words[b], width)[:half])
+    await line.idle(int(RESTART_PAUSE * t.timeout_ps) + t.bit_ps)
+    want("resync", c, await line.send(pack_word(words[c], width)))
+    want("resync", d, await line.send(pack_word(words[d], width)))
+
+
 def _score(summary: dict, expect: list[dict], answers: list[dict], cfg: dict,
            window_ps: int) -> None:
     """Match answers to expectations in order and fill the summary's counts and verdict."""
+    counts = {"mismatches": 0, "missing": 0, "framing_errors": 0, "timing_errors": 0,
+              "led_errors": 0}
+    mismatches, errors, got_values, oks, max_delay = _match(summary, expect, answers, cfg,
+                                                            window_ps, counts)
+    clk_ps = summary.get("clock_ps") or 1
+    extra = answers[len(expect):]
+    phases: dict[str, bool] = {}
+    for e, ok in zip(expect, oks, strict=True):
+        phases[e["phase"]] = phases.get(e["phase"], True) and ok
+    padded = [ok for e, ok in zip(expect, oks, strict=True)
+              if e["phase"] == "stream" and e["vector"] % 2 == 1]
+    pad_ok = all(padded) if padded and summary.get("width", 0) % 8 else None
+    summary.update(
+        vectors=sum(e["phase"] == "stream" for e in expect), answers=len(answers),
+        extra=len(extra), extra_answers=[a["byte"] for a in extra[:KEEP]], **counts,
+        first_mismatches=mismatches, first_errors=errors[:KEEP],
+        max_delay_cycles=round(max_delay / clk_ps) if answers else None,
+        got=got_values, expected=[e["expected"] for e in expect],
+        phases=[e["phase"] for e in expect], pad_ignored=pad_ok,
+        pause_kept=phases.get("pause kept"), resync=phases.get("resync"))
+    problems = [f"{n} {k.replace('_', ' ')}" for k, n in counts.items() if n]
+    if extra:
+        problems.append(f"{len(extra)} extra answers")
+    if summary["error"]:
+        problems.append(summary["error"])
+    summary["passed"] = not problems and bool(expect)
+    summary["verdict"] = "; ".join(problems) or ("PASS" if expect else "nothing checked")
+
+
+def _match(summary: dict, expect: list[dict], answers: list[dict], cfg: dict, window_ps: int,
+           counts: dict[str, int]) -> tuple[list[dict], list[dict], list[int], list[bool], int]:
+    """Pair each expectation with the answer in its place and count what is wrong in
+    ``counts``; (first mismatches, errors, the bytes got, ok per expectation, max delay)."""
     leds = int(cfg.get("leds") or 0)
     mask = (1 << leds) - 1
     invert = int(cfg.get("led_invert") or 0)
     clk_ps = summary.get("clock_ps") or 1
     bit_ps = summary.get("bit_ps") or 0
     mismatches, errors, got_values, oks = [], [], [], []
-    counts = {"mismatches": 0, "missing": 0, "framing_errors": 0, "timing_errors": 0,
-              "led_errors": 0}
     max_delay = 0
     for k, e in enumerate(expect):
         ans = answers[k] if k < len(answers) else None
@@ -216,25 +265,4 @@ def _score(summary: dict, expect: list[dict], answers: list[dict], cfg: dict,
                 errors.append({**where, "error": "led", "expected": (got & mask) ^ invert,
                                "got": ans["led"]})
         oks.append(ok)
-    extra = answers[len(expect):]
-    phases: dict[str, bool] = {}
-    for e, ok in zip(expect, oks, strict=True):
-        phases[e["phase"]] = phases.get(e["phase"], True) and ok
-    padded = [ok for e, ok in zip(expect, oks, strict=True)
-              if e["phase"] == "stream" and e["vector"] % 2 == 1]
-    pad_ok = all(padded) if padded and summary.get("width", 0) % 8 else None
-    summary.update(
-        vectors=sum(e["phase"] == "stream" for e in expect), answers=len(answers),
-        extra=len(extra), extra_answers=[a["byte"] for a in extra[:KEEP]], **counts,
-        first_mismatches=mismatches, first_errors=errors[:KEEP],
-        max_delay_cycles=round(max_delay / clk_ps) if answers else None,
-        got=got_values, expected=[e["expected"] for e in expect],
-        phases=[e["phase"] for e in expect], pad_ignored=pad_ok,
-        pause_kept=phases.get("pause kept"), resync=phases.get("resync"))
-    problems = [f"{n} {k.replace('_', ' ')}" for k, n in counts.items() if n]
-    if extra:
-        problems.append(f"{len(extra)} extra answers")
-    if summary["error"]:
-        problems.append(summary["error"])
-    summary["passed"] = not problems and bool(expect)
-    summary["verdict"] = "; ".join(problems) or ("PASS" if expect else "nothing checked")
+    return mismatches, errors, got_values, oks, max_delay
