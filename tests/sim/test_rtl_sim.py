@@ -1,9 +1,10 @@
 """The cocotb RTL regression (gatecomp.verify.rtl_sim + gatecomp/sim/stream_test.py).
 
-Hand-written fixtures in tests/data/sim obey the RTL port contract: fixture2.v (latency 2,
-a function of the 6-bit in_data split over two register stages) and fixture0.v (the same
-function, combinational). ``model`` below is their independent Python reference; every
-expectation is computed from it, never from the simulated hardware.
+The hand-written fixture tests/data/sim/fixture2.v obeys the RTL port contract: latency 2,
+a function of the 6-bit in_data split over two register stages; ``fixture0`` is the same file
+with ``COMBINATIONAL`` defined (the same function, latency 0). ``model`` below is their
+independent Python reference; every expectation is computed from it, never from the
+simulated hardware.
 """
 
 from __future__ import annotations
@@ -50,11 +51,20 @@ def stimulus(n: int = VECTORS) -> np.ndarray:
     return np.concatenate([np.arange(64), rng.integers(0, 64, n - 64)])
 
 
+def fixture_verilog(module: str) -> str:
+    """``fixture2`` (fixture2.v as is) or ``fixture0`` (its combinational variant)."""
+    text = (DATA / "fixture2.v").read_text()
+    if module == "fixture2":
+        return text
+    assert module == "fixture0"
+    return "`define COMBINATIONAL\n" + text.replace("module fixture2 (", "module fixture0 (")
+
+
 def make_build(root: Path, module: str, latency: int, verilog: str | None = None) -> Path:
     """A build dir as `gatecomp compile` lays it out: rtl/NAME.v, rtl/NAME.json, sim/."""
     build = root / module
     (build / "rtl").mkdir(parents=True)
-    text = verilog if verilog is not None else (DATA / f"{module}.v").read_text()
+    text = verilog if verilog is not None else fixture_verilog(module)
     (build / "rtl" / f"{module}.v").write_text(text)
     side = sidecar(module, latency)
     (build / "rtl" / f"{module}.json").write_text(json.dumps(side))

@@ -2,7 +2,9 @@
 // with latency 2 (clock enable = out_ready, synchronous active-high reset).
 //   out_a    = popcount(in_data)                                   (stage 1, then registered)
 //   out_pred = (in_data[2:0] + in_data[5:3] + popcount(in_data)) mod 4   (split over 2 stages)
-// Defining EXTRA_STAGE adds a third register stage (a wrong-latency variant).
+// Defining EXTRA_STAGE adds a third register stage (a wrong-latency variant); defining
+// COMBINATIONAL gives the same function with latency 0 (out_* = f(in_data), out_valid =
+// in_valid), which tests/sim/test_rtl_sim.py names fixture0.
 module fixture2 (
     input  wire       clk,
     input  wire       rst,
@@ -37,7 +39,11 @@ module fixture2 (
         end
     end
 
-`ifdef EXTRA_STAGE
+`ifdef COMBINATIONAL
+    assign out_valid = in_valid;
+    assign out_a = pop;
+    assign out_pred = sum[1:0] + pop[1:0];
+`elsif EXTRA_STAGE
     reg       v3;
     reg [2:0] a3;
     reg [1:0] pred3;
