@@ -1,4 +1,4 @@
-"""64-bit truth-table arithmetic for cuts of up to six leaves (numba helpers of ``lutmap``).
+"""64-bit truth-table arithmetic for cuts of up to six leaves (``lutmap``, ``rewrite``).
 
 A cut with leaves ``l0 < l1 < ... < l(s-1)`` has its function stored as one ``uint64``: bit
 ``m`` is the value under the assignment ``l_j = (m >> j) & 1``. Variables at positions ``>= s``
@@ -65,6 +65,33 @@ def tt_shrink(t, i, size, masks):
     for j in range(i, size - 1):
         t = tt_swap(t, j, j + 1, masks)
     return t
+
+
+@njit(cache=True)
+def tt_drop_vacuous(t, leaves, size, masks, var_tt):
+    """Drop the leaves ``t`` does not depend on from ``t`` and the sorted cut ``leaves[:size]``
+    (in place); returns ``(t, size)``."""
+    for r in range(size - 1, -1, -1):
+        if not tt_depends(t, r, var_tt):
+            t = tt_shrink(t, r, size, masks)
+            for z in range(r, size - 1):
+                leaves[z] = leaves[z + 1]
+            size -= 1
+    return t, size
+
+
+@njit(cache=True)
+def leaves_subset(small, ns, big, nb):
+    """True if the sorted cut ``small[:ns]`` is contained in the sorted cut ``big[:nb]``."""
+    j = 0
+    for i in range(ns):
+        x = small[i]
+        while j < nb and big[j] < x:
+            j += 1
+        if j == nb or big[j] != x:
+            return False
+        j += 1
+    return True
 
 
 def truth_mask(size: int) -> int:

@@ -156,9 +156,9 @@ def lutmap(aig: AIG, params: LutMapParams | None = None) -> tuple[LutNetwork, Lu
         t0 = time.perf_counter()
         if mode == 0:
             refs[:] = aig_refs
-        map_round(aig.fanin0, aig.fanin1, aig.num_inputs, K, C, mode, sort_mode, first_round,
-                  params.minimize_support, slot, nslots, best_leaves, best_size, best_truth,
-                  arrival, area, edge, refs, est, required)
+        map_round(aig.fanin0, aig.fanin1, aig.num_inputs,
+                  (K, C, mode, sort_mode, first_round, params.minimize_support), slot, nslots,
+                  (best_leaves, best_size, best_truth, arrival, area, edge), (refs, est, required))
         luts, lvl, edges = mark_mapping(aig.num_inputs, aig.outputs, best_leaves, best_size,
                                         arrival, refs, required, target)
         if first_round:
