@@ -35,20 +35,18 @@ from numba import njit
 from ..aig import AIG
 from ..logic.dag_edit import (
     build_struct,
-    clean_arrays,
     count_struct,
     edit_finish,
     edit_start,
     lev_bound,
     mffc_mark,
     replace,
-    result_aig,
     room,
     visit,
 )
 from ..logic.factor import factor_truth, trivial_literal, workspace
 from ..logic.window import cone_truth, find_cut
-from .base import PassStats, finish, measured
+from .base import PassStats, run_sweep
 
 _MAX_CONE = 512  # cones with more internal nodes are skipped
 _MAX_STRUCT = 256  # ANDs a factored structure may have
@@ -171,32 +169,21 @@ def refactor_kernel(f0, f1, num_inputs, outputs, K, fanout_stop, zero_gain, pres
 
 
 def refactor(aig: AIG, params: RefactorParams | None = None) -> tuple[AIG, PassStats]:
-    """Cone collapsing and re-factoring (ABC ``refactor``; ``zero_gain`` = ``refactor -z``).
+    """Cone collapsing and re-factoring (ABC ``refactor``; ``zero_gain`` = ``refactor -z``) of
+    any AIG (cleaned up first, see :func:`~gatecomp.passes.base.run_sweep`); ``params``
+    ``None`` means the defaults.
 
-    Parameters
-    ----------
-    aig:
-        Any AIG (it is cleaned up first: constants folded, hashed, dead gates removed).
-    params:
-        :class:`RefactorParams`; ``None`` means the defaults.
-
-    Returns
-    -------
-    (AIG, PassStats)
-        The refactored AIG (same function; with ``zero_gain=False`` never more ANDs; with
-        ``preserve_levels`` never deeper) and stats; ``stats.extra`` counts nodes refactored,
-        nodes merged as duplicates, the estimated total gain, nodes created, nodes skipped
-        (cone or cover too large) and nodes found constant or equal to a leaf.
+    Returns the refactored AIG (same function; with ``zero_gain=False`` never more ANDs; with
+    ``preserve_levels`` never deeper) and stats; ``stats.extra`` counts nodes refactored, nodes
+    merged as duplicates, the estimated total gain, nodes created, nodes skipped (cone or cover
+    too large) and nodes found constant or equal to a leaf.
     """
-    params = params or RefactorParams()
-    name = "refactor" + ("{zero_gain}" if params.zero_gain else "")
-    with measured(name, aig) as stats:
-        f0, f1, outs = clean_arrays(aig)
-        ws = workspace(params.cut_size, params.max_cubes)
-        g0, g1, gouts, c = refactor_kernel(
-            f0, f1, aig.num_inputs, outs, params.cut_size, params.fanout_stop, params.zero_gain,
-            params.preserve_levels, len(f0) // 2 + 1024, ws)
-        result = result_aig(aig, g0, g1, gouts, None if params.zero_gain else (f0, f1, outs))
-        stats.extra = {"refactored": int(c[0]), "merged": int(c[1]), "estimated_gain": int(c[2]),
-                       "created": int(c[3]), "skipped": int(c[4]), "trivial": int(c[5])}
-    return result, finish(stats, result)
+    p = params or RefactorParams()
+
+    def kernel(f0, f1, outs, extra):
+        ws = workspace(p.cut_size, p.max_cubes)
+        return refactor_kernel(f0, f1, aig.num_inputs, outs, p.cut_size, p.fanout_stop,
+                               p.zero_gain, p.preserve_levels, extra, ws)
+
+    return run_sweep(aig, "refactor", p.zero_gain, kernel,
+                     ("refactored", "merged", "estimated_gain", "created", "skipped", "trivial"))

@@ -33,7 +33,6 @@ from ..aig import AIG
 from ..aig.kernels import and_fold
 from ..logic.dag_edit import (
     add_and,
-    clean_arrays,
     edit_finish,
     edit_start,
     in_mffc,
@@ -42,13 +41,12 @@ from ..logic.dag_edit import (
     mffc_mark,
     replace,
     resolve,
-    result_aig,
     room,
     visit,
 )
 from ..logic.factor import ALL, is_const
 from ..logic.window import cone_truth, find_cut
-from .base import PassStats, finish, measured
+from .base import PassStats, run_sweep
 
 _MAX_CONE = 256  # windows whose cone has more internal nodes are skipped
 _FANOUT_SKIP = 100  # divisors with more references are not searched for fanouts (as ABC)
@@ -324,151 +322,165 @@ def resub_kernel(f0, f1, num_inputs, outputs, K, max_added, max_divs, zero_gain,
         rv = req[v]
         nd = _collect_divisors(g, fo, v, leaves, nl, order, ni, divs, max_divs, dmark, seen,
                                stamp, slot, tabs, vw, preserve, rv)
-        # -- 0 nodes: a constant or a divisor -------------------------------------------------
-        found = -1
-        if is_const(f, vw, np.uint64(0)):
-            found = 0
-        elif is_const(f, vw, ALL):
-            found = 1
-        for i in range(nd):
-            if found >= 0:
-                break
-            d = divs[i]
-            if preserve and lev_bound(g, d, v) > rv:
-                continue
-            c = _classify(tabs[slot[d]], f, vw)
-            if c & 5 == 5:  # t <= f and f <= t
-                found = 2 * d
-            elif c & 10 == 10:
-                found = 2 * d + 1
-        if found >= 0:
-            _commit(g, fo, v, found)
-            counters[0] += 1
-            counters[4] += saved
-            continue
-        if limit < 1 or max_added < 1 or not room(g, 2):
-            continue
-        # -- sort the divisors that can sit below a new node by unateness ----------------------
-        nun[0] = 0
-        nun[1] = 0
-        nbi = 0
-        for i in range(nd):
-            d = divs[i]
-            ld = lev_bound(g, d, v)
-            if preserve and ld > rv - 1:
-                continue
-            c = _classify(tabs[slot[d]], f, vw)
-            if c == 0:
-                if nbi < _MAX_BINATE and (not preserve or ld <= rv - 2):
-                    bi[nbi] = d
-                    nbi += 1
-                continue
-            for j in range(4):
-                side = j >> 1  # bits 1, 2: OR-able (d, ~d); 4, 8: AND-able
-                if (c >> j) & 1 and nun[side] < _MAX_UNATE:
-                    un[side, nun[side]] = 2 * d + (j & 1)
-                    nun[side] += 1
-        # -- 1 node: OR of two OR-able literals, AND of two AND-able ones --------------------
-        built = -1
+        # cheapest first: 0 nodes (a constant or a divisor), 1 node, 2 nodes
+        kind = 0
         price = 0
-        for side in range(2):
-            m = nun[side]
-            inv = 1 - side  # a | b = ~(~a & ~b)
-            for i in range(m):
-                if built >= 0:
-                    break
-                _lit_table(tabs, slot, un[side, i], lt[0], vw)
-                for j in range(i + 1, m):
-                    _lit_table(tabs, slot, un[side, j], lt[1], vw)
-                    if not _combines_to(lt[0], lt[1], lt[1], f, side, vw):
-                        continue
-                    built, price = _try_form(g, v, un[side, i] ^ inv, un[side, j] ^ inv, 0, 0,
-                                             inv, limit, preserve, rv, 1)
-                    if built >= 0:
-                        break
-            if built >= 0:
-                break
-        if built >= 0:
-            _commit(g, fo, v, built)
-            counters[1] += 1
-            counters[4] += saved - price
-            continue
-        if limit < 2 or max_added < 2:
-            continue
-        # -- 2 nodes: OR (AND) of three unate literals --------------------------------------
-        for side in range(2):
-            m = min(nun[side], 24)
-            inv = 1 - side
-            for i in range(m):
-                if built >= 0:
-                    break
-                _lit_table(tabs, slot, un[side, i], lt[0], vw)
-                for j in range(i + 1, m):
-                    if built >= 0:
-                        break
-                    _lit_table(tabs, slot, un[side, j], lt[1], vw)
-                    for k in range(j + 1, m):
-                        _lit_table(tabs, slot, un[side, k], lt[2], vw)
-                        if not _combines_to(lt[0], lt[1], lt[2], f, side, vw):
-                            continue
-                        built, price = _try_form(g, v, un[side, i] ^ inv, un[side, j] ^ inv, 0,
-                                                 un[side, k] ^ inv, inv, limit, preserve, rv, 2)
-                        if built >= 0:
-                            break
-            if built >= 0:
-                break
-        # -- 2 nodes: a unate literal and a pair of binate ones: u | (a & b), u & (a | b) -----
+        built = _resub0(g, v, f, vw, divs, nd, tabs, slot, preserve, rv)
         if built < 0:
-            npair[0] = 0
-            npair[1] = 0
-            for i in range(nbi):
-                for j in range(i + 1, nbi):
-                    for pol in range(4):
-                        la = 2 * bi[i] + (pol & 1)
-                        lb = 2 * bi[j] + (pol >> 1)
-                        _lit_table(tabs, slot, la, lt[0], vw)
-                        _lit_table(tabs, slot, lb, lt[1], vw)
-                        below = True  # la & lb <= f
-                        above = True  # la | lb >= f
-                        for q in range(vw):
-                            if lt[0, q] & lt[1, q] & ~f[q]:
-                                below = False
-                            if f[q] & ~(lt[0, q] | lt[1, q]):
-                                above = False
-                        for side in range(2):
-                            ok = below if side == 0 else above
-                            p = npair[side]
-                            if ok and p < _MAX_PAIRS:
-                                pairs[side, p, 0] = la
-                                pairs[side, p, 1] = lb
-                                for q in range(vw):
-                                    ptab[side, p, q] = ((lt[0, q] & lt[1, q]) if side == 0
-                                                        else (lt[0, q] | lt[1, q]))
-                                npair[side] += 1
-            for side in range(2):
-                inv = 1 - side
-                for i in range(nun[side]):
-                    if built >= 0:
-                        break
-                    _lit_table(tabs, slot, un[side, i], lt[0], vw)
-                    for p in range(npair[side]):
-                        if not _combines_to(lt[0], ptab[side, p], ptab[side, p], f, side, vw):
-                            continue
-                        # side 0: ~(~(a & b) & ~u); side 1: ~(~a & ~b) & u
-                        built, price = _try_form(g, v, pairs[side, p, 0] ^ side,
-                                                 pairs[side, p, 1] ^ side, 1,
-                                                 un[side, i] ^ inv, inv, limit, preserve, rv, 2)
-                        if built >= 0:
-                            break
-                if built >= 0:
-                    break
+            if limit < 1 or max_added < 1 or not room(g, 2):
+                continue
+            nbi = _sort_divisors(g, v, f, vw, divs, nd, tabs, slot, preserve, rv, un, nun, bi)
+            kind = 1
+            built, price = _resub1(g, v, f, vw, tabs, slot, un, nun, lt, limit, preserve, rv)
+            if built < 0:
+                if limit < 2 or max_added < 2:
+                    continue
+                kind = 2
+                built, price = _resub2(g, v, f, vw, tabs, slot, un, nun, bi, nbi, lt, pairs,
+                                       ptab, npair, limit, preserve, rv)
         if built >= 0:
             _commit(g, fo, v, built)
-            counters[2] += 1
+            counters[kind] += 1
             counters[4] += saved - price
     g0, g1, nout, created = edit_finish(g, outputs)
     counters[5] = created
     return g0, g1, nout, counters
+
+
+@njit(cache=True)
+def _resub0(g, v, f, vw, divs, nd, tabs, slot, preserve, rv):
+    """``v`` as a constant or a divisor (0 nodes): its literal, or -1."""
+    if is_const(f, vw, np.uint64(0)):
+        return 0
+    if is_const(f, vw, ALL):
+        return 1
+    for i in range(nd):
+        d = divs[i]
+        if preserve and lev_bound(g, d, v) > rv:
+            continue
+        c = _classify(tabs[slot[d]], f, vw)
+        if c & 5 == 5:  # t <= f and f <= t
+            return 2 * d
+        if c & 10 == 10:
+            return 2 * d + 1
+    return -1
+
+
+@njit(cache=True)
+def _sort_divisors(g, v, f, vw, divs, nd, tabs, slot, preserve, rv, un, nun, bi):
+    """Sort the divisors that can sit below a new node by unateness against ``f``: unate
+    literals into ``un`` (side 0 OR-able, side 1 AND-able), binate nodes into ``bi``; returns
+    the number of binate ones."""
+    nun[0] = 0
+    nun[1] = 0
+    nbi = 0
+    for i in range(nd):
+        d = divs[i]
+        ld = lev_bound(g, d, v)
+        if preserve and ld > rv - 1:
+            continue
+        c = _classify(tabs[slot[d]], f, vw)
+        if c == 0:
+            if nbi < _MAX_BINATE and (not preserve or ld <= rv - 2):
+                bi[nbi] = d
+                nbi += 1
+            continue
+        for j in range(4):
+            side = j >> 1  # bits 1, 2: OR-able (d, ~d); 4, 8: AND-able
+            if (c >> j) & 1 and nun[side] < _MAX_UNATE:
+                un[side, nun[side]] = 2 * d + (j & 1)
+                nun[side] += 1
+    return nbi
+
+
+@njit(cache=True)
+def _resub1(g, v, f, vw, tabs, slot, un, nun, lt, limit, preserve, rv):
+    """1 node: the OR of two OR-able literals or the AND of two AND-able ones, built; returns
+    ``(literal, nodes added)`` or ``(-1, 0)``."""
+    for side in range(2):
+        m = nun[side]
+        inv = 1 - side  # a | b = ~(~a & ~b)
+        for i in range(m):
+            _lit_table(tabs, slot, un[side, i], lt[0], vw)
+            for j in range(i + 1, m):
+                _lit_table(tabs, slot, un[side, j], lt[1], vw)
+                if not _combines_to(lt[0], lt[1], lt[1], f, side, vw):
+                    continue
+                built, price = _try_form(g, v, un[side, i] ^ inv, un[side, j] ^ inv, 0, 0,
+                                         inv, limit, preserve, rv, 1)
+                if built >= 0:
+                    return built, price
+    return -1, 0
+
+
+@njit(cache=True)
+def _resub2(g, v, f, vw, tabs, slot, un, nun, bi, nbi, lt, pairs, ptab, npair, limit,
+            preserve, rv):
+    """2 nodes: the OR (AND) of three unate literals, else a unate literal and a pair of
+    binate ones, ``u | (a & b)`` or ``u & (a | b)``; built, returns ``(literal, nodes
+    added)`` or ``(-1, 0)``."""
+    for side in range(2):
+        m = min(nun[side], 24)
+        inv = 1 - side
+        for i in range(m):
+            _lit_table(tabs, slot, un[side, i], lt[0], vw)
+            for j in range(i + 1, m):
+                _lit_table(tabs, slot, un[side, j], lt[1], vw)
+                for k in range(j + 1, m):
+                    _lit_table(tabs, slot, un[side, k], lt[2], vw)
+                    if not _combines_to(lt[0], lt[1], lt[2], f, side, vw):
+                        continue
+                    built, price = _try_form(g, v, un[side, i] ^ inv, un[side, j] ^ inv, 0,
+                                             un[side, k] ^ inv, inv, limit, preserve, rv, 2)
+                    if built >= 0:
+                        return built, price
+    _binate_pairs(f, vw, tabs, slot, bi, nbi, lt, pairs, ptab, npair)
+    for side in range(2):
+        inv = 1 - side
+        for i in range(nun[side]):
+            _lit_table(tabs, slot, un[side, i], lt[0], vw)
+            for p in range(npair[side]):
+                if not _combines_to(lt[0], ptab[side, p], ptab[side, p], f, side, vw):
+                    continue
+                # side 0: ~(~(a & b) & ~u); side 1: ~(~a & ~b) & u
+                built, price = _try_form(g, v, pairs[side, p, 0] ^ side,
+                                         pairs[side, p, 1] ^ side, 1,
+                                         un[side, i] ^ inv, inv, limit, preserve, rv, 2)
+                if built >= 0:
+                    return built, price
+    return -1, 0
+
+
+@njit(cache=True)
+def _binate_pairs(f, vw, tabs, slot, bi, nbi, lt, pairs, ptab, npair):
+    """Pairs of binate literals whose AND lies below ``f`` (side 0) or whose OR lies above it
+    (side 1), with those tables."""
+    npair[0] = 0
+    npair[1] = 0
+    for i in range(nbi):
+        for j in range(i + 1, nbi):
+            for pol in range(4):
+                la = 2 * bi[i] + (pol & 1)
+                lb = 2 * bi[j] + (pol >> 1)
+                _lit_table(tabs, slot, la, lt[0], vw)
+                _lit_table(tabs, slot, lb, lt[1], vw)
+                below = True  # la & lb <= f
+                above = True  # la | lb >= f
+                for q in range(vw):
+                    if lt[0, q] & lt[1, q] & ~f[q]:
+                        below = False
+                    if f[q] & ~(lt[0, q] | lt[1, q]):
+                        above = False
+                for side in range(2):
+                    ok = below if side == 0 else above
+                    p = npair[side]
+                    if ok and p < _MAX_PAIRS:
+                        pairs[side, p, 0] = la
+                        pairs[side, p, 1] = lb
+                        for q in range(vw):
+                            ptab[side, p, q] = ((lt[0, q] & lt[1, q]) if side == 0
+                                                else (lt[0, q] | lt[1, q]))
+                        npair[side] += 1
 
 
 @njit(cache=True)
@@ -492,31 +504,20 @@ def _commit(g, fo, v, lit):
 
 
 def resub(aig: AIG, params: ResubParams | None = None) -> tuple[AIG, PassStats]:
-    """Windowed resubstitution (ABC ``resub``; ``zero_gain`` = ``resub -z``).
+    """Windowed resubstitution (ABC ``resub``; ``zero_gain`` = ``resub -z``) of any AIG
+    (cleaned up first, see :func:`~gatecomp.passes.base.run_sweep`); ``params`` ``None`` means
+    the defaults.
 
-    Parameters
-    ----------
-    aig:
-        Any AIG (it is cleaned up first: constants folded, hashed, dead gates removed).
-    params:
-        :class:`ResubParams`; ``None`` means the defaults.
-
-    Returns
-    -------
-    (AIG, PassStats)
-        The resubstituted AIG (same function; with ``zero_gain=False`` never more ANDs; with
-        ``preserve_levels`` never deeper) and stats; ``stats.extra`` counts the nodes replaced
-        by 0-, 1- and 2-node forms, nodes merged as duplicates, the estimated total gain and
-        nodes created.
+    Returns the resubstituted AIG (same function; with ``zero_gain=False`` never more ANDs;
+    with ``preserve_levels`` never deeper) and stats; ``stats.extra`` counts the nodes replaced
+    by 0-, 1- and 2-node forms, nodes merged as duplicates, the estimated total gain and nodes
+    created.
     """
-    params = params or ResubParams()
-    name = "resub" + ("{zero_gain}" if params.zero_gain else "")
-    with measured(name, aig) as stats:
-        f0, f1, outs = clean_arrays(aig)
-        g0, g1, gouts, c = resub_kernel(
-            f0, f1, aig.num_inputs, outs, params.cut_size, params.max_added,
-            params.max_divisors, params.zero_gain, params.preserve_levels, len(f0) // 2 + 1024)
-        result = result_aig(aig, g0, g1, gouts, None if params.zero_gain else (f0, f1, outs))
-        stats.extra = {"resub0": int(c[0]), "resub1": int(c[1]), "resub2": int(c[2]),
-                       "merged": int(c[3]), "estimated_gain": int(c[4]), "created": int(c[5])}
-    return result, finish(stats, result)
+    p = params or ResubParams()
+
+    def kernel(f0, f1, outs, extra):
+        return resub_kernel(f0, f1, aig.num_inputs, outs, p.cut_size, p.max_added,
+                            p.max_divisors, p.zero_gain, p.preserve_levels, extra)
+
+    return run_sweep(aig, "resub", p.zero_gain, kernel,
+                     ("resub0", "resub1", "resub2", "merged", "estimated_gain", "created"))

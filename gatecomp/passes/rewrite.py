@@ -39,20 +39,24 @@ from ..aig import AIG
 from ..logic.dag_edit import (
     BIG_LEVEL,
     build_struct,
-    clean_arrays,
     count_struct,
     edit_finish,
     edit_start,
     lev_bound,
     mffc_mark,
     replace,
-    result_aig,
     room,
     visit,
 )
 from ..logic.npn import npn_table
-from ..logic.truth_tables import SWAP_MASK, VAR_TT, tt_depends, tt_shrink, tt_stretch
-from .base import PassStats, finish, measured
+from ..logic.truth_tables import (
+    SWAP_MASK,
+    VAR_TT,
+    leaves_subset,
+    tt_drop_vacuous,
+    tt_stretch,
+)
+from .base import PassStats, run_sweep
 from .rewrite_library import load_library
 
 _NODE0 = 10  # first AND literal inside library structures
@@ -86,7 +90,10 @@ class RewriteParams:
 @njit(cache=True)
 def _compute_cuts(x, a, b, C, first, has_cuts, ncut, cl, cs, ct, sl, ss, st, pa, pb, masks,
                   var_tt):
-    """Cuts of node ``x = a & b`` from its fanins' cuts (trivial cuts implicit)."""
+    """Cuts of node ``x = a & b`` from its fanins' cuts (trivial cuts implicit).
+
+    The loop over pairs of fanin cuts (leaf merge, tables, dominance) stays inline: it is the
+    pass's hot path, and helpers per cut pair measured slower in ``lutmap``'s same loop."""
     n_sc = 0
     na = ncut[a >> 1] if has_cuts[a >> 1] else 0
     nb = ncut[b >> 1] if has_cuts[b >> 1] else 0
@@ -135,25 +142,18 @@ def _compute_cuts(x, a, b, C, first, has_cuts, ncut, cl, cs, ct, sl, ss, st, pa,
                 tb = ~tb
             t = ta & tb
             # drop leaves the function does not depend on
-            r = s - 1
-            while r >= 0:
-                if not tt_depends(t, r, var_tt):
-                    t = tt_shrink(t, r, s, masks)
-                    for z in range(r, s - 1):
-                        sl[n_sc, z] = sl[n_sc, z + 1]
-                    s -= 1
-                r -= 1
+            t, s = tt_drop_vacuous(t, sl[n_sc], s, masks, var_tt)
             # duplicates / dominance against the scratch cuts kept so far
             dominated = False
             for y in range(n_sc):
-                if ss[y] <= s and _subset(sl[y], ss[y], sl[n_sc], s):
+                if ss[y] <= s and leaves_subset(sl[y], ss[y], sl[n_sc], s):
                     dominated = True
                     break
             if dominated:
                 continue
             y = 0
             while y < n_sc:  # remove scratch cuts the new one dominates
-                if s < ss[y] and _subset(sl[n_sc], s, sl[y], ss[y]):
+                if s < ss[y] and leaves_subset(sl[n_sc], s, sl[y], ss[y]):
                     n_sc -= 1
                     for z in range(4):
                         sl[y, z] = sl[n_sc, z]
@@ -165,7 +165,13 @@ def _compute_cuts(x, a, b, C, first, has_cuts, ncut, cl, cs, ct, sl, ss, st, pa,
             ss[n_sc] = s
             st[n_sc] = t
             n_sc += 1
-    # keep the C smallest (stable by size)
+    _keep_smallest(x, C, n_sc, sl, ss, st, cl, cs, ct, ncut)
+    has_cuts[x] = True
+
+
+@njit(cache=True)
+def _keep_smallest(x, C, n_sc, sl, ss, st, cl, cs, ct, ncut):
+    """Store the ``C`` smallest of the ``n_sc`` scratch cuts as ``x``'s (stable by size)."""
     k = 0
     for size in range(0, 5):
         for y in range(n_sc):
@@ -176,20 +182,6 @@ def _compute_cuts(x, a, b, C, first, has_cuts, ncut, cl, cs, ct, sl, ss, st, pa,
                 ct[x, k] = st[y]
                 k += 1
     ncut[x] = k
-    has_cuts[x] = True
-
-
-@njit(cache=True)
-def _subset(small, ns, big, nb):
-    j = 0
-    for i in range(ns):
-        v = small[i]
-        while j < nb and big[j] < v:
-            j += 1
-        if j == nb or big[j] != v:
-            return False
-        j += 1
-    return True
 
 
 @njit(cache=True)
@@ -291,34 +283,22 @@ def _place_leaves(v, c, size, t16, cl, perm_of, neg_of, loc):
 
 
 def rewrite(aig: AIG, params: RewriteParams | None = None) -> tuple[AIG, PassStats]:
-    """DAG-aware 4-input cut rewriting (ABC ``rewrite``; ``zero_gain`` = ``rewrite -z``).
+    """DAG-aware 4-input cut rewriting (ABC ``rewrite``; ``zero_gain`` = ``rewrite -z``) of any
+    AIG (cleaned up first, see :func:`~gatecomp.passes.base.run_sweep`); ``params`` ``None``
+    means the defaults.
 
-    Parameters
-    ----------
-    aig:
-        Any AIG (it is cleaned up first: constants folded, hashed, dead gates removed).
-    params:
-        :class:`RewriteParams`; ``None`` means the defaults.
-
-    Returns
-    -------
-    (AIG, PassStats)
-        The rewritten AIG (same function; with ``zero_gain=False`` never more ANDs; with
-        ``preserve_levels`` never deeper) and stats; ``stats.extra`` counts nodes rewritten,
-        nodes merged as duplicates, the estimated total gain and nodes created.
+    Returns the rewritten AIG (same function; with ``zero_gain=False`` never more ANDs; with
+    ``preserve_levels`` never deeper) and stats; ``stats.extra`` counts nodes rewritten, nodes
+    merged as duplicates, the estimated total gain and nodes created.
     """
-    params = params or RewriteParams()
-    name = "rewrite" + ("{zero_gain}" if params.zero_gain else "")
-    with measured(name, aig) as stats:
+    p = params or RewriteParams()
+
+    def kernel(f0, f1, outs, extra):
         _, cls_of, perm, neg, out = npn_table()
         lib = load_library()
-        f0, f1, outs = clean_arrays(aig)
-        g0, g1, gouts, counters = rewrite_kernel(
-            f0, f1, aig.num_inputs, outs, cls_of, perm, neg, out, lib.offset, lib.fanins,
-            lib.root, params.cuts_per_node, params.zero_gain, params.preserve_levels,
-            len(f0) // 2 + 1024)
-        result = result_aig(aig, g0, g1, gouts,
-                            None if params.zero_gain else (f0, f1, outs))
-        stats.extra = {"rewritten": int(counters[0]), "merged": int(counters[1]),
-                       "estimated_gain": int(counters[2]), "created": int(counters[3])}
-    return result, finish(stats, result)
+        return rewrite_kernel(f0, f1, aig.num_inputs, outs, cls_of, perm, neg, out, lib.offset,
+                              lib.fanins, lib.root, p.cuts_per_node, p.zero_gain,
+                              p.preserve_levels, extra)
+
+    return run_sweep(aig, "rewrite", p.zero_gain, kernel,
+                     ("rewritten", "merged", "estimated_gain", "created"))
