@@ -158,3 +158,56 @@ def entry_kind(key: str, specs: list, tensors: Mapping[str, tuple[str, ...]]) ->
     kind = specs[int(prefix)].get("type")
     return (f"layer {prefix} ({kind}), which has no {name!r} (a {kind} layer reads "
             f"{', '.join(tensors[kind])})")
+
+
+def read_layer_list(ckpt: dict, source: str, fmt: str, version: int, fields: Iterable[str],
+                    tensors: Mapping[str, tuple[str, ...]],
+                    read_layer: Callable[[str, int, object, dict, set[str]], nn.Module]
+                    ) -> list[nn.Module]:
+    """The layers of a ``{"layers": [...], "state_dict": {...}}`` checkpoint of format ``fmt``:
+    every field known, the version ``version``, each spec read by ``read_layer`` (which marks
+    the entries it consumes) and no state_dict entry left unread."""
+    refuse_unknown_fields(source, ckpt, fields, f"{fmt} checkpoint")
+    if ckpt.get("version") != version:
+        raise GatecompError(f"{source}: unsupported {fmt} version {ckpt.get('version')!r} "
+                            f"(this gatecomp reads version {version})")
+    specs, sd = ckpt.get("layers"), ckpt.get("state_dict")
+    if not isinstance(specs, list) or not isinstance(sd, dict) or not specs:
+        raise GatecompError(f"{source}: {fmt} checkpoint lacks a 'layers' list or "
+                            "'state_dict' dict")
+    consumed: set[str] = set()
+    mods = [read_layer(source, i, spec, sd, consumed) for i, spec in enumerate(specs)]
+    refuse_unread_entries(source, sd, consumed, lambda key: entry_kind(key, specs, tensors))
+    return mods
+
+
+def layer_spec(source: str, i: int, spec: object,
+               layers: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]]
+               ) -> tuple[str, str, tuple[str, ...]]:
+    """``(kind, where, tensor names)`` of layer ``i``'s spec, whose type must be a key of
+    ``layers`` (type -> (spec keys, state_dict tensors)) and whose keys all known."""
+    kind = spec.get("type") if isinstance(spec, dict) else None
+    if kind not in layers:
+        raise GatecompError(f"{source}: layer {i}: unsupported layer type {kind!r} "
+                            f"(supported: {', '.join(repr(k) for k in layers)})")
+    where = f"{source}: layer {i} ({kind})"
+    spec_keys, keys = layers[kind]
+    refuse_unknown_fields(where, spec, spec_keys, "layer spec")
+    return kind, where, keys
+
+
+def layer_tensors(sd: dict, i: int, keys: Iterable[str], where: str,
+                  consumed: set[str]) -> list[torch.Tensor]:
+    """Layer ``i``'s integral state_dict tensors ``"<i>.<key>"``, marked consumed."""
+    keys = tuple(keys)
+    tensors = [integral_tensor(sd, f"{i}.{k}", where) for k in keys]
+    consumed.update(f"{i}.{k}" for k in keys)
+    return tensors
+
+
+def layer_module(where: str, build: Callable[[], nn.Module]) -> nn.Module:
+    """``build()``, its ``ValueError``/``TypeError``/``RuntimeError`` reworded for ``where``."""
+    try:
+        return build()
+    except (ValueError, TypeError, RuntimeError) as exc:
+        raise GatecompError(f"{where}: {exc}") from None

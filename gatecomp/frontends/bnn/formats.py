@@ -30,15 +30,15 @@ from pathlib import Path
 
 from torch import nn
 
-from ...errors import GatecompError
 from ...nn import PopcountScores, ThermometerEncoding, ThresholdLinear, fold_binary
 from ..checkpoint import read_checkpoint, save_checkpoint
 from ..strict import (
     check_spec_sizes,
-    entry_kind,
-    integral_tensor,
+    layer_module,
+    layer_spec,
+    layer_tensors,
+    read_layer_list,
     refuse_unknown_fields,
-    refuse_unread_entries,
 )
 
 FORMAT = "gatecomp.bnn"
@@ -87,35 +87,16 @@ def parse_checkpoint(ckpt: dict, source: str) -> nn.Sequential:
 
     Every field, spec key and state_dict entry must be one this reader consumes.
     """
-    refuse_unknown_fields(source, ckpt, FIELDS, f"{FORMAT} checkpoint")
-    if ckpt.get("version") != VERSION:
-        raise GatecompError(f"{source}: unsupported {FORMAT} version {ckpt.get('version')!r} "
-                            f"(this gatecomp reads version {VERSION})")
-    layers, sd = ckpt.get("layers"), ckpt.get("state_dict")
-    if not isinstance(layers, list) or not isinstance(sd, dict) or not layers:
-        raise GatecompError(f"{source}: {FORMAT} checkpoint lacks a 'layers' list or "
-                            "'state_dict' dict")
-    consumed: set[str] = set()
-    mods = [_layer(source, i, spec, sd, consumed) for i, spec in enumerate(layers)]
-    refuse_unread_entries(source, sd, consumed, lambda key: entry_kind(key, layers, TENSORS))
+    mods = read_layer_list(ckpt, source, FORMAT, VERSION, FIELDS, TENSORS, _layer)
     return nn.Sequential(*mods).eval()
 
 
 def _layer(source: str, i: int, spec: object, sd: dict, consumed: set[str]) -> nn.Module:
     """Layer ``i`` from its spec and its state_dict tensors (marked consumed)."""
-    kind = spec.get("type") if isinstance(spec, dict) else None
-    if kind not in LAYERS:
-        raise GatecompError(f"{source}: layer {i}: unsupported layer type {kind!r} "
-                            "(supported: 'threshold', 'scores')")
-    where = f"{source}: layer {i} ({kind})"
-    spec_keys, keys = LAYERS[kind]
-    refuse_unknown_fields(where, spec, spec_keys, "layer spec")
-    tensors = [integral_tensor(sd, f"{i}.{k}", where) for k in keys]
-    consumed.update(f"{i}.{k}" for k in keys)
-    try:
-        m = ThresholdLinear(*tensors) if kind == "threshold" else PopcountScores(*tensors)
-    except (ValueError, TypeError, RuntimeError) as exc:
-        raise GatecompError(f"{where}: {exc}") from None
+    kind, where, keys = layer_spec(source, i, spec, LAYERS)
+    tensors = layer_tensors(sd, i, keys, where, consumed)
+    cls = ThresholdLinear if kind == "threshold" else PopcountScores
+    m = layer_module(where, lambda: cls(*tensors))
     sizes = {"in_dim": m.in_dim, "out_dim": getattr(m, "out_dim", None),
              "num_classes": getattr(m, "num_classes", None)}
     check_spec_sizes(where, spec, sizes)

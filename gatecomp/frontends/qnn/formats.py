@@ -35,12 +35,13 @@ from ..strict import (
     ModuleState,
     check_module,
     check_spec_sizes,
-    entry_kind,
-    integral_tensor,
+    layer_module,
+    layer_spec,
+    layer_tensors,
     module_where,
+    read_layer_list,
     refuse_hooks,
     refuse_unknown_fields,
-    refuse_unread_entries,
 )
 
 FORMAT = "gatecomp.qnn"
@@ -147,17 +148,7 @@ def parse_checkpoint(ckpt: dict, source: str) -> list[nn.Module]:
 
     Every field, spec key and state_dict entry must be one this reader consumes.
     """
-    refuse_unknown_fields(source, ckpt, FIELDS, f"{FORMAT} checkpoint")
-    if ckpt.get("version") != VERSION:
-        raise GatecompError(f"{source}: unsupported {FORMAT} version {ckpt.get('version')!r} "
-                            f"(this gatecomp reads version {VERSION})")
-    specs, sd = ckpt.get("layers"), ckpt.get("state_dict")
-    if not isinstance(specs, list) or not isinstance(sd, dict) or not specs:
-        raise GatecompError(f"{source}: {FORMAT} checkpoint lacks a 'layers' list or "
-                            "'state_dict' dict")
-    consumed: set[str] = set()
-    mods = [_layer(source, i, spec, sd, consumed) for i, spec in enumerate(specs)]
-    refuse_unread_entries(source, sd, consumed, lambda key: entry_kind(key, specs, TENSORS))
+    mods = read_layer_list(ckpt, source, FORMAT, VERSION, FIELDS, TENSORS, _layer)
     try:
         check_chain(mods)
     except ValueError as exc:
@@ -167,23 +158,13 @@ def parse_checkpoint(ckpt: dict, source: str) -> list[nn.Module]:
 
 def _layer(source: str, i: int, spec: object, sd: dict, consumed: set[str]) -> nn.Module:
     """Layer ``i`` from its spec and its state_dict tensors (marked consumed)."""
-    kind = spec.get("type") if isinstance(spec, dict) else None
-    if kind not in LAYERS:
-        raise GatecompError(f"{source}: layer {i}: unsupported layer type {kind!r} "
-                            "(supported: 'linear', 'scores')")
-    where = f"{source}: layer {i} ({kind})"
-    spec_keys, keys = LAYERS[kind]
-    refuse_unknown_fields(where, spec, spec_keys, "layer spec")
+    kind, where, keys = layer_spec(source, i, spec, LAYERS)
     if "in_bits" not in spec:
         raise GatecompError(f"{where}: the spec lacks 'in_bits' (the width of the codes it "
                             "reads is stated nowhere else)")
-    tensors = [integral_tensor(sd, f"{i}.{k}", where) for k in keys]
-    consumed.update(f"{i}.{k}" for k in keys)
-    try:
-        cls = IntLinear if kind == "linear" else IntScores
-        m = cls(*tensors, in_bits=int(spec["in_bits"]))
-    except (ValueError, TypeError, RuntimeError) as exc:
-        raise GatecompError(f"{where}: {exc}") from None
+    tensors = layer_tensors(sd, i, keys, where, consumed)
+    cls = IntLinear if kind == "linear" else IntScores
+    m = layer_module(where, lambda: cls(*tensors, in_bits=int(spec["in_bits"])))
     check_spec_sizes(where, spec, {"in_dim": m.in_dim, "out_dim": m.out_dim,
                                    "levels": getattr(m, "levels", None),
                                    "num_classes": getattr(m, "num_classes", None)})
