@@ -34,6 +34,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .dims import LayerDims, ScoreDims
+
 
 class _SignSTE(torch.autograd.Function):
     """``sign`` with ``sign(0) = +1`` forward, identity gradient clipped to ``|x| <= 1``."""
@@ -89,13 +91,15 @@ def fold_thresholds(scale: np.ndarray, shift: np.ndarray, n: int
     return thr, direction
 
 
-class ThresholdLinear(nn.Module):
+class ThresholdLinear(LayerDims, nn.Module):
     """Integer-only binary neuron layer: ``bit = popcount(xnor(x, w)) >= T`` (or ``<= T``).
 
     Buffers: ``weight_bits`` (out, in) uint8, ``threshold`` (out,) int64, ``direction`` (out,)
     int8 (+1 for ``>=``, -1 for ``<=``). The forward is the same in train and eval mode and
     returns 0/1 in the input's dtype.
     """
+
+    _dims_tensor = "weight_bits"
 
     def __init__(self, weight_bits: torch.Tensor | np.ndarray,
                  threshold: torch.Tensor | np.ndarray, direction: torch.Tensor | np.ndarray):
@@ -114,14 +118,6 @@ class ThresholdLinear(nn.Module):
         self.register_buffer("threshold", t.contiguous())
         self.register_buffer("direction", d.contiguous())
 
-    @property
-    def in_dim(self) -> int:
-        return int(self.weight_bits.shape[1])
-
-    @property
-    def out_dim(self) -> int:
-        return int(self.weight_bits.shape[0])
-
     def popcounts(self, x: torch.Tensor) -> torch.Tensor:
         """(samples, out) int64 XNOR-popcounts."""
         _check_bits(x, self.in_dim)
@@ -138,8 +134,10 @@ class ThresholdLinear(nn.Module):
         return f"{self.in_dim}, {self.out_dim}"
 
 
-class PopcountScores(nn.Module):
+class PopcountScores(ScoreDims, nn.Module):
     """Integer-only classifier: ``k`` XNOR-popcounts (int64) of the input bits."""
+
+    _dims_tensor = "weight_bits"
 
     def __init__(self, weight_bits: torch.Tensor | np.ndarray):
         super().__init__()
@@ -147,14 +145,6 @@ class PopcountScores(nn.Module):
         if w.ndim != 2 or bool((w > 1).any()):
             raise ValueError("weight_bits must be a (classes, in) 0/1 array")
         self.register_buffer("weight_bits", w.contiguous())
-
-    @property
-    def in_dim(self) -> int:
-        return int(self.weight_bits.shape[1])
-
-    @property
-    def num_classes(self) -> int:
-        return int(self.weight_bits.shape[0])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         _check_bits(x, self.in_dim)
@@ -164,7 +154,7 @@ class PopcountScores(nn.Module):
         return f"{self.in_dim}, classes={self.num_classes}"
 
 
-class BinaryLinear(nn.Module):
+class BinaryLinear(LayerDims, nn.Module):
     """Trainable binary layer (latent weights, batch norm, sign); integer in eval mode.
 
     Parameters
@@ -180,14 +170,6 @@ class BinaryLinear(nn.Module):
         gen = None if seed is None else torch.Generator().manual_seed(int(seed))
         self.weight = nn.Parameter(0.1 * torch.randn(int(out_dim), int(in_dim), generator=gen))
         self.bn = nn.BatchNorm1d(int(out_dim))
-
-    @property
-    def in_dim(self) -> int:
-        return int(self.weight.shape[1])
-
-    @property
-    def out_dim(self) -> int:
-        return int(self.weight.shape[0])
 
     def fold(self) -> ThresholdLinear:
         """The integer layer eval mode computes (batch norm folded into thresholds)."""
@@ -213,7 +195,7 @@ class BinaryLinear(nn.Module):
         return f"{self.in_dim}, {self.out_dim}, {'train' if self.training else 'eval'}"
 
 
-class BinaryScores(nn.Module):
+class BinaryScores(ScoreDims, nn.Module):
     """Trainable binary classifier: ``(2p - n) / tau`` logits in training, counts ``p`` in eval."""
 
     def __init__(self, in_dim: int, num_classes: int, tau: float | None = None,
@@ -225,14 +207,6 @@ class BinaryScores(nn.Module):
         self.tau = float(tau) if tau is not None else math.sqrt(in_dim)
         if not self.tau > 0:
             raise ValueError(f"tau must be positive, got {tau}")
-
-    @property
-    def in_dim(self) -> int:
-        return int(self.weight.shape[1])
-
-    @property
-    def num_classes(self) -> int:
-        return int(self.weight.shape[0])
 
     def fold(self) -> PopcountScores:
         return PopcountScores((self.weight.detach() >= 0).to(torch.uint8))

@@ -31,6 +31,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .dims import LayerDims
+
 
 def _int_tensor(value: torch.Tensor | np.ndarray, name: str) -> torch.Tensor:
     t = torch.as_tensor(np.asarray(value))
@@ -45,7 +47,7 @@ def code_bits(levels: int) -> int:
     return max(1, int(levels).bit_length())
 
 
-class _IntAffine(nn.Module):
+class _IntAffine(LayerDims, nn.Module):
     """Shared part: integer weight (out, in), bias (out,), input code width."""
 
     def __init__(self, weight, bias, in_bits: int):
@@ -62,14 +64,6 @@ class _IntAffine(nn.Module):
         self.in_bits = int(in_bits)
         self.register_buffer("weight", w)
         self.register_buffer("bias", b)
-
-    @property
-    def in_dim(self) -> int:
-        return int(self.weight.shape[1])
-
-    @property
-    def out_dim(self) -> int:
-        return int(self.weight.shape[0])
 
     def fan_in(self) -> torch.Tensor:
         """(out,) number of non-zero weights per neuron."""

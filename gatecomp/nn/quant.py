@@ -43,6 +43,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .dims import LayerDims
 from .integer import IntLinear, IntScores, code_bits
 
 
@@ -127,7 +128,7 @@ def fold_multi_threshold(scale: np.ndarray, shift: np.ndarray, levels: int,
     return neg, t
 
 
-class _QuantWeights(nn.Module):
+class _QuantWeights(LayerDims, nn.Module):
     """Latent weights, fan-in mask and the symmetric narrow-range integer quantizer."""
 
     def __init__(self, in_dim: int, out_dim: int, weight_bits: int, in_bits: int,
@@ -146,14 +147,6 @@ class _QuantWeights(nn.Module):
         mean_abs = (w.abs() * mask).sum(dim=1, keepdim=True) / reads
         init = mean_abs if per_neuron_scale else mean_abs.mean().reshape(1, 1)
         self.scale = nn.Parameter(init.clone())
-
-    @property
-    def in_dim(self) -> int:
-        return int(self.weight.shape[1])
-
-    @property
-    def out_dim(self) -> int:
-        return int(self.weight.shape[0])
 
     @property
     def qmax(self) -> int:
