@@ -20,6 +20,18 @@ DIGITS_THRESHOLDS: tuple[float, ...] = (2.0, 6.0, 10.0)
 DIGITS_FEATURES = 64
 
 
+def _check_features(x: np.ndarray, num_features: int) -> None:
+    """Raise ``ValueError`` unless ``x`` is (samples, ``num_features``)."""
+    if x.ndim != 2 or x.shape[1] != num_features:
+        raise ValueError(f"expected (samples, {num_features}) features, got {x.shape}")
+
+
+def _check_type(data: object, kind: str) -> None:
+    """Raise ``ValueError`` unless ``data`` is an encoding dict of type ``kind``."""
+    if not isinstance(data, dict) or data.get("type") != kind:
+        raise ValueError(f"encoding must be a dict with type {kind!r}")
+
+
 @dataclass(frozen=True)
 class ThermometerEncoding:
     """Fixed-threshold thermometer code of ``num_features`` features.
@@ -54,8 +66,7 @@ class ThermometerEncoding:
     def encode(self, x: np.ndarray) -> np.ndarray:
         """Encode a (samples, num_features) array into (samples, width) bool, feature-major."""
         x = np.asarray(x, dtype=np.float64)
-        if x.ndim != 2 or x.shape[1] != self.num_features:
-            raise ValueError(f"expected (samples, {self.num_features}) features, got {x.shape}")
+        _check_features(x, self.num_features)
         bits = x[:, :, None] > np.asarray(self.thresholds)[None, None, :]
         return bits.reshape(x.shape[0], self.width)
 
@@ -68,8 +79,7 @@ class ThermometerEncoding:
     @classmethod
     def from_dict(cls, data: dict) -> ThermometerEncoding:
         """Inverse of :meth:`to_dict`; raises ``ValueError`` on malformed data."""
-        if not isinstance(data, dict) or data.get("type") != "thermometer":
-            raise ValueError("encoding must be a dict with type 'thermometer'")
+        _check_type(data, "thermometer")
         if data.get("bit_order", "feature-major") != "feature-major":
             raise ValueError(f"unsupported encoding bit order {data.get('bit_order')!r}")
         try:
@@ -115,8 +125,7 @@ class UniformEncoding:
     def codes(self, x: np.ndarray) -> np.ndarray:
         """(samples, num_features) int64 codes of raw features."""
         x = np.asarray(x)
-        if x.ndim != 2 or x.shape[1] != self.num_features:
-            raise ValueError(f"expected (samples, {self.num_features}) features, got {x.shape}")
+        _check_features(x, self.num_features)
         v = (x.astype(np.float32) * np.float32(self.prescale)) / np.float32(self.scale)
         q = np.round(v).astype(np.int64) + self.zero_point
         return np.clip(q, 0, (1 << self.bits) - 1)
@@ -135,8 +144,7 @@ class UniformEncoding:
 
     @classmethod
     def from_dict(cls, data: dict) -> UniformEncoding:
-        if not isinstance(data, dict) or data.get("type") != "uniform":
-            raise ValueError("encoding must be a dict with type 'uniform'")
+        _check_type(data, "uniform")
         try:
             return cls(int(data["bits"]), float(data["scale"]), int(data["num_features"]),
                        int(data.get("zero_point", 0)), float(data.get("prescale", 1.0)))
