@@ -172,7 +172,13 @@ def rebuild_kernel(f0, f1, num_inputs, outputs, repl):
     first = 1 + num_inputs
     n = first + len(f0)
     mark = _reach(f0, f1, num_inputs, outputs, repl)
-    hmask, hkey_a, hkey_b, hval = strash_table(len(f0))
+    cap = 16
+    while cap < 2 * len(f0) + 16:
+        cap *= 2
+    hmask = cap - 1
+    hkey_a = np.full(cap, -1, dtype=np.int64)
+    hkey_b = np.zeros(cap, dtype=np.int64)
+    hval = np.zeros(cap, dtype=np.int64)
     nf0 = np.empty(len(f0), dtype=np.int64)
     nf1 = np.empty(len(f0), dtype=np.int64)
     cnt = 0
@@ -192,8 +198,15 @@ def rebuild_kernel(f0, f1, num_inputs, outputs, repl):
         if folded >= 0:
             mp[v] = folded
         else:
-            u, cnt = strash_add(hkey_a, hkey_b, hval, hmask, nf0, nf1, first, cnt, a, b)
-            mp[v] = 2 * u
+            h = hash_slot(hkey_a, hkey_b, hmask, a, b)
+            if hkey_a[h] == -1:
+                hkey_a[h] = a
+                hkey_b[h] = b
+                hval[h] = first + cnt
+                nf0[cnt] = a
+                nf1[cnt] = b
+                cnt += 1
+            mp[v] = 2 * hval[h]
     return nf0[:cnt], nf1[:cnt], map_outputs(outputs, mp), mp
 
 
