@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from gatecomp.aig import AIG, check_aig, exhaustive_inputs, random_inputs, simulate_words
+from gatecomp.aig import AIG, exhaustive_inputs, random_inputs, simulate_words
 from gatecomp.passes import cleanup
 from tests.conftest import random_aig
+from tests.unit.pass_checks import check_exhaustively
 
 
 def test_cleanup_preserves_function_exhaustively():
     for seed in range(5):
-        aig = random_aig(10, 400, 8, seed=seed)
-        out, stats = cleanup(aig)
-        check_aig(out)
-        ins = exhaustive_inputs(10)
-        assert np.array_equal(simulate_words(out, ins), simulate_words(aig, ins))
+        aig, out, stats = check_exhaustively(cleanup, 10, 400, seed)
         assert stats.ands_after == out.num_ands <= aig.num_ands
 
 

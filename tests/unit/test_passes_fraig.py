@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from gatecomp.aig import AIGBuilder, check_aig, exhaustive_inputs, random_inputs, simulate_words
+from gatecomp.aig import AIGBuilder, exhaustive_inputs, random_inputs, simulate_words
 from gatecomp.passes import cleanup
 from gatecomp.passes.fraig import FraigParams, fraig
 from gatecomp.passes.script import run_script
 from gatecomp.synth.arith import popcount
 from gatecomp.verify.equivalence import prove_equivalent
 from tests.conftest import random_aig
+from tests.unit.pass_checks import check_exhaustively
 
 
 def test_fraig_preserves_function_exhaustively():
     for seed in range(4):
-        aig = random_aig(12, 1500, 8, seed=seed)
-        out, stats = fraig(aig)
-        check_aig(out)
-        ins = exhaustive_inputs(12)
-        assert np.array_equal(simulate_words(out, ins), simulate_words(aig, ins))
+        aig, out, stats = check_exhaustively(fraig, 12, 1500, seed)
         assert out.num_ands <= cleanup(aig)[0].num_ands
         assert stats.extra["undecided"] == 0
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gatecomp.aig import AIGBuilder, check_aig, depth, exhaustive_inputs, random_inputs
+from gatecomp.aig import AIGBuilder, depth, exhaustive_inputs
 from gatecomp.errors import GatecompError
 from gatecomp.passes.refactor import RefactorParams, refactor
 from gatecomp.passes.script import parse_script, run_script
@@ -17,6 +17,7 @@ from tests.conftest import (
     needs_abc,
     random_aig,
 )
+from tests.unit.pass_checks import check_abc_proves, check_gain_after_rewriting
 
 PARAMS = [RefactorParams(), RefactorParams(zero_gain=True), RefactorParams(cut_size=5),
           RefactorParams(preserve_levels=False), RefactorParams(zero_gain=True, max_cubes=4),
@@ -76,21 +77,13 @@ def test_deterministic():
 @pytest.mark.parametrize("name, at_most", [("router", 0.97), ("priority", 0.93), ("voter", 0.98),
                                             ("ctrl", 0.99), ("i2c", 1.0), ("cavlc", 1.0)])
 def test_epfl_gain_after_rewriting(name, at_most):
-    aig, _ = run_script(epfl(name), "cleanup,balance,rewrite")
-    out, stats = refactor(aig)
-    check_aig(out)
-    assert out.num_ands < at_most * aig.num_ands
-    assert depth(out) <= depth(aig)
-    assert_same_function(aig, out, random_inputs(aig.num_inputs, 32, seed=3))
+    check_gain_after_rewriting(refactor, name, at_most)
 
 
 @needs_abc
 @pytest.mark.parametrize("name", ["router", "i2c", "sin"])
 def test_abc_cec_proves_refactoring(name):
-    aig = epfl(name)
-    out, _ = run_script(aig, "cleanup,balance,refactor,balance,refactor{zero_gain=true}")
-    res = abc_cec(aig, out, timeout=120)
-    assert res.checked and res.equivalent, res.message
+    check_abc_proves(name, "cleanup,balance,refactor,balance,refactor{zero_gain=true}")
 
 
 def test_script_registration():

@@ -5,18 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gatecomp.aig import AIGBuilder, check_aig, depth, exhaustive_inputs, random_inputs
+from gatecomp.aig import AIGBuilder, exhaustive_inputs
 from gatecomp.errors import GatecompError
 from gatecomp.passes.resub import ResubParams, resub
-from gatecomp.passes.script import parse_script, run_script
-from gatecomp.verify.abc_cec import abc_cec
+from gatecomp.passes.script import parse_script
 from tests.conftest import (
     assert_local_pass_contract,
     assert_same_function,
-    epfl,
     needs_abc,
     random_aig,
 )
+from tests.unit.pass_checks import check_abc_proves, check_gain_after_rewriting
 
 PARAMS = [ResubParams(), ResubParams(zero_gain=True), ResubParams(max_added=0),
           ResubParams(max_added=1), ResubParams(preserve_levels=False, cut_size=5),
@@ -68,22 +67,14 @@ def test_deterministic():
 @pytest.mark.parametrize("name, at_most", [("priority", 0.75), ("voter", 0.90), ("ctrl", 0.85),
                                             ("i2c", 0.97), ("int2float", 0.98)])
 def test_epfl_gain_after_rewriting(name, at_most):
-    aig, _ = run_script(epfl(name), "cleanup,balance,rewrite")
-    out, stats = resub(aig)
-    check_aig(out)
-    assert out.num_ands < at_most * aig.num_ands
-    assert depth(out) <= depth(aig)
+    stats = check_gain_after_rewriting(resub, name, at_most)
     assert stats.extra["resub1"] + stats.extra["resub2"] > 0
-    assert_same_function(aig, out, random_inputs(aig.num_inputs, 32, seed=3))
 
 
 @needs_abc
 @pytest.mark.parametrize("name", ["priority", "i2c", "cavlc"])
 def test_abc_cec_proves_resubstitution(name):
-    aig = epfl(name)
-    out, _ = run_script(aig, "cleanup,balance,resub,rewrite,resub{zero_gain=true},resub")
-    res = abc_cec(aig, out, timeout=120)
-    assert res.checked and res.equivalent, res.message
+    check_abc_proves(name, "cleanup,balance,resub,rewrite,resub{zero_gain=true},resub")
 
 
 def test_script_registration():

@@ -13,7 +13,6 @@ from gatecomp.aig import (
 from gatecomp.passes.cleanup import cleanup
 from gatecomp.passes.rewrite import RewriteParams, rewrite
 from gatecomp.passes.script import parse_script, run_script
-from gatecomp.verify.abc_cec import abc_cec
 from tests.conftest import (
     assert_local_pass_contract,
     assert_same_function,
@@ -21,10 +20,10 @@ from tests.conftest import (
     needs_abc,
     random_aig,
 )
+from tests.unit.pass_checks import check_abc_proves
 
 PARAMS = [RewriteParams(), RewriteParams(zero_gain=True), RewriteParams(cuts_per_node=1),
           RewriteParams(preserve_levels=False), RewriteParams(zero_gain=True, cuts_per_node=3)]
-
 
 
 @pytest.mark.parametrize("params", PARAMS, ids=lambda p: repr(p)[14:-1])
@@ -80,10 +79,7 @@ def test_ands_drop_where_abc_rw_improves(name, at_most):
 @needs_abc
 @pytest.mark.parametrize("name", ["ctrl", "int2float", "bar"])
 def test_abc_cec_proves_resyn_like_script(name):
-    aig = epfl(name)
-    out, _ = run_script(aig, "cleanup,balance,rewrite,balance,rewrite{zero_gain=true},balance")
-    res = abc_cec(aig, out, timeout=120)
-    assert res.checked and res.equivalent, res.message
+    check_abc_proves(name, "cleanup,balance,rewrite,balance,rewrite{zero_gain=true},balance")
 
 
 def test_bundled_dlgn_shrinks():
