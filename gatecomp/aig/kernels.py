@@ -172,13 +172,7 @@ def rebuild_kernel(f0, f1, num_inputs, outputs, repl):
     first = 1 + num_inputs
     n = first + len(f0)
     mark = _reach(f0, f1, num_inputs, outputs, repl)
-    cap = 16
-    while cap < 2 * len(f0) + 16:
-        cap *= 2
-    hmask = cap - 1
-    hkey_a = np.full(cap, -1, dtype=np.int64)
-    hkey_b = np.zeros(cap, dtype=np.int64)
-    hval = np.zeros(cap, dtype=np.int64)
+    hmask, hkey_a, hkey_b, hval = strash_table(len(f0))
     nf0 = np.empty(len(f0), dtype=np.int64)
     nf1 = np.empty(len(f0), dtype=np.int64)
     cnt = 0

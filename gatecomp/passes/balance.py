@@ -34,7 +34,14 @@ import numpy as np
 from numba import njit
 
 from ..aig import AIG
-from ..aig.kernels import compact_kernel, fanout_kernel, hash_slot, reachable_kernel, strash_add
+from ..aig.kernels import (
+    compact_kernel,
+    fanout_kernel,
+    hash_slot,
+    reachable_kernel,
+    strash_add,
+    strash_table,
+)
 from .base import PassStats, finish, measured
 
 _SMALL = 24  # supergates up to this many leaves are sorted by insertion sort
@@ -121,13 +128,7 @@ def balance_kernel(f0, f1, num_inputs, outputs, area, window):
         absorbed[v] = absorbed[v] and v >= first and fan[v] == 1
 
     # new graph: nodes numbered as we create them, levels per new node, hash table
-    cap = 16
-    while cap < 2 * m + 16:
-        cap *= 2
-    hmask = cap - 1
-    hkey_a = np.full(cap, -1, dtype=np.int64)
-    hkey_b = np.zeros(cap, dtype=np.int64)
-    hval = np.zeros(cap, dtype=np.int64)
+    hmask, hkey_a, hkey_b, hval = strash_table(m)
     nf0 = np.empty(m, dtype=np.int64)
     nf1 = np.empty(m, dtype=np.int64)
     nlev = np.zeros(n, dtype=np.int64)
