@@ -37,9 +37,20 @@ from ...nn import (
     fold_binary,
     load_split,
 )
-from ...synth.arith import argmax_first, ge_const, popcount
+from ...synth.arith import ge_const, popcount
 from ..brevitas_modules import brevitas_bit_widths, is_brevitas
 from ..checkpoint import split_vectors
+from ..classifier import (
+    Loaded,
+    checkpoint_metadata,
+    class_ports,
+    classifier_aig,
+    describe_model,
+    in_memory_label,
+    net_meta,
+    parse_encoding,
+    with_overrides,
+)
 from ..reference import OwnForward, class_words, input_bits, integer_forward, reading_only
 from ..strict import COMMON_STATE, ModuleState, check_module_tree
 from . import formats as bnn_formats
@@ -122,43 +133,56 @@ def load_bnn(source: str | Path | nn.Module | BNNModel, *,
     """
     if isinstance(source, BNNModel):
         return source
-    folding: dict = {}
-    extra: dict = {}
-    origin = None
-    if isinstance(source, (str, Path)):
-        label = str(source)
-        ckpt = bnn_formats.read_file(source)
-        module = bnn_formats.parse_checkpoint(ckpt, label)
-        fmt = bnn_formats.FORMAT
-        extra = {k: ckpt.get(k) for k in ("encoding", "dataset", "metrics")}
-        folding = dict(ckpt.get("folding") or {})
-    elif isinstance(source, nn.Module) and is_brevitas(source):
-        if brevitas_bit_widths(source) - {1}:  # k-bit: the QNN frontend's (via QONNX)
-            raise UnknownFormatError("a k-bit Brevitas network is not binary (the QNN "
-                                     "frontend reads it)")
-        from .brevitas_module import fold_brevitas
-
-        label = f"<in-memory {type(source).__name__}>"
-        module, folding = fold_brevitas(source, calibration=_calibration(calibration, encoding,
-                                                                         dataset))
-        fmt, origin = "brevitas.module", source
-    elif isinstance(source, nn.Module) and _is_ours(source):
-        label = f"<in-memory {type(source).__name__}>"
-        check_module_tree(source, label, MODULE_STATE, SUPPORTED_MODULES)
-        try:
-            module = fold_binary(source)
-        except ValueError as exc:
-            raise GatecompError(f"{label}: {exc} (supported: {SUPPORTED_MODULES})") from None
-        fmt, origin = "bnn.module", source
-    else:
-        raise UnknownFormatError(f"{source!r:.80}: not a binary network")
-    if encoding is not None:
-        extra["encoding"] = encoding
-    if dataset is not None:
-        extra["dataset"] = dataset
-    model = _assemble(module, label, fmt, extra, folding)
-    model.origin = origin
+    loaded = _read_source(source, calibration, encoding, dataset)
+    model = _assemble(loaded.layers, loaded.label, loaded.fmt,
+                      with_overrides(loaded.extra, encoding, dataset), loaded.folding)
+    model.origin = loaded.origin
     return model
+
+
+def _read_source(source: object, calibration, encoding, dataset) -> Loaded:
+    """The integer layers of a checkpoint path, a Brevitas module or a module of ours."""
+    if isinstance(source, (str, Path)):
+        return _read_checkpoint(source)
+    if isinstance(source, nn.Module) and is_brevitas(source):
+        return _fold_brevitas(source, calibration, encoding, dataset)
+    if isinstance(source, nn.Module) and _is_ours(source):
+        return _fold_ours(source)
+    raise UnknownFormatError(f"{source!r:.80}: not a binary network")
+
+
+def _read_checkpoint(path: str | Path) -> Loaded:
+    """A ``gatecomp.bnn`` checkpoint's layers and metadata."""
+    label = str(path)
+    ckpt = bnn_formats.read_file(path)
+    module = bnn_formats.parse_checkpoint(ckpt, label)
+    extra, folding = checkpoint_metadata(ckpt)
+    return Loaded(module, label, bnn_formats.FORMAT, extra, folding)
+
+
+def _fold_brevitas(source: nn.Module, calibration, encoding, dataset) -> Loaded:
+    """A binary Brevitas module folded into integer layers, checked on the calibration
+    vectors (k-bit: the QNN frontend's)."""
+    if brevitas_bit_widths(source) - {1}:  # k-bit: the QNN frontend's (via QONNX)
+        raise UnknownFormatError("a k-bit Brevitas network is not binary (the QNN "
+                                 "frontend reads it)")
+    from .brevitas_module import fold_brevitas
+
+    label = in_memory_label(source)
+    module, folding = fold_brevitas(source, calibration=_calibration(calibration, encoding,
+                                                                     dataset))
+    return Loaded(module, label, "brevitas.module", folding=folding, origin=source)
+
+
+def _fold_ours(source: nn.Module) -> Loaded:
+    """A module of our binary layers, checked and folded in eval mode."""
+    label = in_memory_label(source)
+    check_module_tree(source, label, MODULE_STATE, SUPPORTED_MODULES)
+    try:
+        module = fold_binary(source)
+    except ValueError as exc:
+        raise GatecompError(f"{label}: {exc} (supported: {SUPPORTED_MODULES})") from None
+    return Loaded(module, label, "bnn.module", origin=source)
 
 
 def _calibration(calibration, encoding, dataset) -> np.ndarray | None:
@@ -185,12 +209,7 @@ def _assemble(module: nn.Sequential, source: str, fmt: str, extra: dict,
         if mods[i].in_dim != mods[i - 1].out_dim:
             raise GatecompError(f"{source}: layer {i} reads {mods[i].in_dim} bits but layer "
                                 f"{i - 1} produces {mods[i - 1].out_dim}")
-    enc = extra.get("encoding")
-    if isinstance(enc, dict):
-        try:
-            enc = ThermometerEncoding.from_dict(enc)
-        except ValueError as exc:
-            raise GatecompError(f"{source}: bad input encoding: {exc}") from None
+    enc = parse_encoding(extra.get("encoding"), source, ThermometerEncoding.from_dict)
     width = mods[0].in_dim
     if enc is not None and enc.width != width:
         raise GatecompError(f"{source}: the input encoding has {enc.width} bits but the first "
@@ -203,9 +222,7 @@ def _assemble(module: nn.Sequential, source: str, fmt: str, extra: dict,
 # -- lowering --------------------------------------------------------------------------------
 def output_ports(model: BNNModel) -> tuple[Port, ...]:
     """``count0..count{k-1}`` (``n.bit_length()`` bits, ``n`` the scores' fan-in), ``pred``."""
-    cw = max(1, model.scores.in_dim.bit_length())
-    pw = max(1, (model.num_classes - 1).bit_length())
-    return (*(Port(f"count{c}", cw) for c in range(model.num_classes)), Port("pred", pw))
+    return class_ports("count", model.num_classes, max(1, model.scores.in_dim.bit_length()))
 
 
 def _xnor_popcounts(builder: AIGBuilder, x: np.ndarray, weight_bits: torch.Tensor) -> np.ndarray:
@@ -233,21 +250,11 @@ def lower_bnn(model: BNNModel) -> LogicNet:
     for layer in model.hidden:
         x = lower_threshold_layer(builder, x, layer)
     counts = _xnor_popcounts(builder, x, model.scores.weight_bits)
-    pred = argmax_first(builder, list(counts))
     out_ports = output_ports(model)
-    aig = builder.build(np.concatenate([*counts, pred]), bit_names(out_ports))
-    meta = {
-        "frontend": "bnn",
-        "source": model.source,
-        "format": model.format,
-        "input_width": model.input_width,
-        "num_classes": model.num_classes,
-        "layer_sizes": model.layer_sizes,
-        "neurons": int(sum(m.out_dim for m in model.hidden)),
-        "synapses": int(sum(m.weight_bits.numel() for m in model.module)),
-        "encoding": None if model.encoding is None else model.encoding.to_dict(),
-        "folding": model.folding,
-    }
+    aig = classifier_aig(builder, counts, out_ports)
+    meta = net_meta("bnn", model, num_classes=model.num_classes, layer_sizes=model.layer_sizes,
+                    neurons=int(sum(m.out_dim for m in model.hidden)),
+                    synapses=int(sum(m.weight_bits.numel() for m in model.module)))
     return LogicNet(aig, in_ports, out_ports, meta)
 
 
@@ -309,8 +316,5 @@ def describe_bnn(model: BNNModel) -> dict:
                           "constant": int(constant.sum()),
                           "threshold_min": int(t.min()), "threshold_max": int(t.max())})
         layers.append(entry)
-    return {"source": model.source, "format": model.format, "input_width": model.input_width,
-            "num_classes": model.num_classes, "layer_sizes": model.layer_sizes,
-            "layers": layers, "folding": model.folding,
-            "encoding": None if model.encoding is None else model.encoding.to_dict(),
-            "dataset": model.dataset, "metrics": model.metrics}
+    return describe_model(model, layers, num_classes=model.num_classes,
+                          layer_sizes=model.layer_sizes)

@@ -18,8 +18,9 @@ import torch
 from ...aig import AIGBuilder, LogicNet, Port, bit_names
 from ...errors import GatecompError, InternalError
 from ...nn import GATE_NAMES
-from ...synth.arith import argmax_first, popcount_merged
+from ...synth.arith import popcount_merged
 from ..checkpoint import split_vectors
+from ..classifier import class_ports, classifier_aig
 from ..reference import input_bits
 from .accounting import USES_A, USES_B, account_gates
 from .model import DLGNModel, LayerSpec, load_dlgn
@@ -64,9 +65,7 @@ def gate_histogram(model: DLGNModel) -> dict[str, int]:
 
 def output_ports(model: DLGNModel) -> tuple[Port, ...]:
     """``count0..count{k-1}`` (width ``block_size.bit_length()``) then ``pred``."""
-    cw = max(1, model.block_size.bit_length())
-    pw = max(1, (model.num_classes - 1).bit_length())
-    return (*(Port(f"count{c}", cw) for c in range(model.num_classes)), Port("pred", pw))
+    return class_ports("count", model.num_classes, max(1, model.block_size.bit_length()))
 
 
 def lower_dlgn(model: DLGNModel) -> LogicNet:
@@ -79,10 +78,8 @@ def lower_dlgn(model: DLGNModel) -> LogicNet:
         x = lower_layer(builder, x, spec)
         layer_lits.append(x)
     counts = popcount_merged(builder, x.reshape(model.num_classes, model.block_size))
-    pred = argmax_first(builder, list(counts))
     out_ports = output_ports(model)
-    outputs = np.concatenate([*counts, pred])
-    aig = builder.build(outputs, bit_names(out_ports))
+    aig = classifier_aig(builder, counts, out_ports)
     meta = {
         "frontend": "dlgn",
         "source": model.source,

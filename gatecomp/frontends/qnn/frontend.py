@@ -36,9 +36,19 @@ from ...nn import (
     check_chain,
     encoding_from_dict,
 )
-from ...synth.arith import argmax_first
 from ..brevitas_modules import is_brevitas
 from ..checkpoint import split_vectors
+from ..classifier import (
+    Loaded,
+    checkpoint_metadata,
+    class_ports,
+    classifier_aig,
+    describe_model,
+    in_memory_label,
+    net_meta,
+    parse_encoding,
+    with_overrides,
+)
 from ..reference import OwnForward, class_words, input_bits, integer_forward, reading_only
 from . import formats as qnn_formats
 from .lower import QNNLowerParams, lower_layers, score_range, stats_dicts
@@ -147,57 +157,72 @@ def load_qnn(source: str | Path | nn.Module | list | QNNModel, *,
     """
     if isinstance(source, QNNModel):
         return source
-    extra: dict = {}
-    folding: dict = {}
-    origin = imported = None
-    if isinstance(source, (str, Path)) and Path(source).suffix.lower() == ".onnx":
-        label, fmt = str(source), "qonnx"
-        if not Path(source).is_file():
-            raise GatecompError(f"{label}: no such file")
-        from ..qonnx.reader import read_qonnx
-
-        try:
-            imported = read_qonnx(source, calibration=calibration)
-        except UnknownFormatError as exc:  # no other frontend reads .onnx: say what is wrong
-            raise GatecompError(str(exc)) from None
-        layers = list(imported.layers)
-        origin = imported.model
-        folding = dict(imported.folding or {})
-        extra = {"encoding": imported.encoding, "dataset": imported.dataset,
-                 "metrics": imported.metrics}
-    elif isinstance(source, (str, Path)):
-        label, fmt = str(source), qnn_formats.FORMAT
-        ckpt = qnn_formats.read_file(source)
-        layers = qnn_formats.parse_checkpoint(ckpt, label)
-        folding = dict(ckpt.get("folding") or {})
-        extra = {k: ckpt.get(k) for k in ("encoding", "dataset", "metrics")}
-    elif isinstance(source, nn.Module) and is_brevitas(source):
-        label, fmt = f"<in-memory {type(source).__name__}>", "brevitas.module"
-        imported = _fold_brevitas(source, label, calibration, encoding, dataset, input_map)
-        layers, origin = list(imported.layers), source
-        folding = dict(imported.folding or {})
-        extra = {"encoding": imported.encoding, "dataset": imported.dataset,
-                 "metrics": imported.metrics}
-        encoding = dataset = None  # already in the import
-    elif _is_qnn_module(source):
-        kind = type(source).__name__
-        label, fmt = f"<in-memory {kind}>", "qnn.module"
-        try:
-            with torch.no_grad():
-                layers = qnn_formats.integer_layers(source, label)
-        except ValueError as exc:
-            raise GatecompError(f"{label}: {exc} (supported: "
-                                f"{qnn_formats.SUPPORTED_MODULES})") from None
-        origin = source
-    else:
-        raise UnknownFormatError(f"{source!r:.80}: not a quantized integer network")
-    if encoding is not None:
-        extra["encoding"] = encoding
-    if dataset is not None:
-        extra["dataset"] = dataset
-    model = _assemble(layers, label, fmt, extra, folding)
-    model.origin, model.imported = origin, imported
+    loaded = _read_source(source, calibration, encoding, dataset, input_map)
+    if loaded.fmt != "brevitas.module":  # a Brevitas fold took encoding and dataset already
+        with_overrides(loaded.extra, encoding, dataset)
+    model = _assemble(loaded.layers, loaded.label, loaded.fmt, loaded.extra, loaded.folding)
+    model.origin, model.imported = loaded.origin, loaded.imported
     return model
+
+
+def _read_source(source: object, calibration, encoding, dataset,
+                 input_map: str | None) -> Loaded:
+    """The integer layers of a QONNX file, a checkpoint path, a k-bit Brevitas module or a
+    module (or list) of layers that fold into them."""
+    if isinstance(source, (str, Path)) and Path(source).suffix.lower() == ".onnx":
+        return _read_qonnx(source, calibration)
+    if isinstance(source, (str, Path)):
+        return _read_checkpoint(source)
+    if isinstance(source, nn.Module) and is_brevitas(source):
+        label = in_memory_label(source)
+        imported = _fold_brevitas(source, label, calibration, encoding, dataset, input_map)
+        return _from_import(imported, label, "brevitas.module", origin=source)
+    if _is_qnn_module(source):
+        return _fold_module(source)
+    raise UnknownFormatError(f"{source!r:.80}: not a quantized integer network")
+
+
+def _from_import(imported, label: str, fmt: str, origin: object) -> Loaded:
+    """A QONNX import's layers, folding record and metadata."""
+    return Loaded(list(imported.layers), label, fmt,
+                  {"encoding": imported.encoding, "dataset": imported.dataset,
+                   "metrics": imported.metrics},
+                  dict(imported.folding or {}), origin, imported)
+
+
+def _read_qonnx(path: str | Path, calibration) -> Loaded:
+    """A QONNX file read and folded (no other frontend reads ``.onnx``: its errors are ours)."""
+    label = str(path)
+    if not Path(path).is_file():
+        raise GatecompError(f"{label}: no such file")
+    from ..qonnx.reader import read_qonnx
+
+    try:
+        imported = read_qonnx(path, calibration=calibration)
+    except UnknownFormatError as exc:  # no other frontend reads .onnx: say what is wrong
+        raise GatecompError(str(exc)) from None
+    return _from_import(imported, label, "qonnx", origin=imported.model)
+
+
+def _read_checkpoint(path: str | Path) -> Loaded:
+    """A ``gatecomp.qnn`` checkpoint's layers and metadata."""
+    label = str(path)
+    ckpt = qnn_formats.read_file(path)
+    layers = qnn_formats.parse_checkpoint(ckpt, label)
+    extra, folding = checkpoint_metadata(ckpt)
+    return Loaded(layers, label, qnn_formats.FORMAT, extra, folding)
+
+
+def _fold_module(source: object) -> Loaded:
+    """The integer layers of a module or list of our (or foldable) layers."""
+    label = in_memory_label(source)
+    try:
+        with torch.no_grad():
+            layers = qnn_formats.integer_layers(source, label)
+    except ValueError as exc:
+        raise GatecompError(f"{label}: {exc} (supported: "
+                            f"{qnn_formats.SUPPORTED_MODULES})") from None
+    return Loaded(layers, label, "qnn.module", origin=source)
 
 
 def _fold_brevitas(module: nn.Module, label: str, calibration, encoding, dataset,
@@ -222,12 +247,7 @@ def _assemble(layers: list[nn.Module], source: str, fmt: str, extra: dict,
     for i, m in enumerate(layers):
         if m.in_dim < 1 or m.out_dim < 1:
             raise GatecompError(f"{source}: layer {i} has no inputs or no outputs")
-    enc = extra.get("encoding")
-    if isinstance(enc, dict):
-        try:
-            enc = encoding_from_dict(enc)
-        except ValueError as exc:
-            raise GatecompError(f"{source}: bad input encoding: {exc}") from None
+    enc = parse_encoding(extra.get("encoding"), source, encoding_from_dict)
     width = layers[0].in_dim * layers[0].in_bits
     if enc is not None:
         if not isinstance(enc, (ThermometerEncoding, UniformEncoding)):
@@ -250,9 +270,7 @@ def _assemble(layers: list[nn.Module], source: str, fmt: str, extra: dict,
 # -- lowering --------------------------------------------------------------------------------
 def output_ports(model: QNNModel) -> tuple[Port, ...]:
     """``score0..score{k-1}`` (``score_width`` bits each), then ``pred``."""
-    pw = max(1, (model.num_classes - 1).bit_length())
-    return (*(Port(f"score{c}", model.score_width) for c in range(model.num_classes)),
-            Port("pred", pw))
+    return class_ports("score", model.num_classes, model.score_width)
 
 
 def lower_qnn(model: QNNModel, params: QNNLowerParams | None = None) -> LogicNet:
@@ -265,29 +283,23 @@ def lower_qnn(model: QNNModel, params: QNNLowerParams | None = None) -> LogicNet
     in_ports = (Port("x", model.input_width),)
     builder = AIGBuilder(model.input_width, bit_names(in_ports))
     scores, stats = lower_layers(builder, builder.inputs(), model.layers, params)
-    pred = argmax_first(builder, list(scores))
     out_ports = output_ports(model)
-    aig = builder.build(np.concatenate([*scores, pred]), bit_names(out_ports))
-    meta = {
-        "frontend": "qnn",
-        "source": model.source,
-        "format": model.format,
-        "input_width": model.input_width,
-        "in_bits": model.in_bits,
-        "num_classes": model.num_classes,
-        "layer_sizes": model.layer_sizes,
-        "levels": [m.levels for m in model.hidden],
-        "fan_in_max": [int(m.fan_in().max()) for m in model.layers],
-        "neurons": int(sum(m.out_dim for m in model.hidden)),
-        "synapses": int(sum(int((m.weight != 0).sum()) for m in model.layers)),
-        "score_offset": model.score_offset,
-        "score_width": model.score_width,
-        "route": params.route,
-        "table_limit": params.table_limit,
-        "layers": stats_dicts(stats),
-        "encoding": None if model.encoding is None else model.encoding.to_dict(),
-        "folding": model.folding,
-    }
+    aig = classifier_aig(builder, scores, out_ports)
+    meta = net_meta(
+        "qnn", model,
+        in_bits=model.in_bits,
+        num_classes=model.num_classes,
+        layer_sizes=model.layer_sizes,
+        levels=[m.levels for m in model.hidden],
+        fan_in_max=[int(m.fan_in().max()) for m in model.layers],
+        neurons=int(sum(m.out_dim for m in model.hidden)),
+        synapses=int(sum(int((m.weight != 0).sum()) for m in model.layers)),
+        score_offset=model.score_offset,
+        score_width=model.score_width,
+        route=params.route,
+        table_limit=params.table_limit,
+        layers=stats_dicts(stats),
+    )
     return LogicNet(aig, in_ports, out_ports, meta)
 
 
@@ -371,9 +383,6 @@ def describe_qnn(model: QNNModel) -> dict:
                           "constant_neurons": int(constant.sum()),
                           "threshold_min": int(t.min()), "threshold_max": int(t.max())})
         layers.append(entry)
-    return {"source": model.source, "format": model.format, "input_width": model.input_width,
-            "in_bits": model.in_bits, "num_classes": model.num_classes,
-            "layer_sizes": model.layer_sizes, "score_offset": model.score_offset,
-            "score_width": model.score_width, "layers": layers, "folding": model.folding,
-            "encoding": None if model.encoding is None else model.encoding.to_dict(),
-            "dataset": model.dataset, "metrics": model.metrics}
+    return describe_model(model, layers, in_bits=model.in_bits, num_classes=model.num_classes,
+                          layer_sizes=model.layer_sizes, score_offset=model.score_offset,
+                          score_width=model.score_width)
