@@ -89,6 +89,21 @@ def _float_codes(value: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(a == 0, -1, np.nan_to_num(c, nan=-1)).astype(np.int64)
 
 
+@dataclass
+class _Flips:
+    """Per sample: ``diverged`` (some code differed: later layers see other inputs),
+    ``boundary`` (some value near a rounding boundary); per quantizer the samples it flipped."""
+
+    diverged: np.ndarray
+    boundary: np.ndarray
+    flips: list[int]
+
+    def record(self, flip: np.ndarray, near: np.ndarray) -> None:
+        self.boundary |= near.any(1)
+        self.diverged |= flip.any(1)
+        self.flips.append(int(flip.any(1).sum()))
+
+
 def check_agreement(graph: QonnxGraph, fold: Fold, raw: np.ndarray, graph_x: np.ndarray,
                     codes: np.ndarray) -> Agreement:
     """Compare the float graph on ``graph_x`` with the integer layers on ``codes`` (both from
@@ -97,19 +112,33 @@ def check_agreement(graph: QonnxGraph, fold: Fold, raw: np.ndarray, graph_x: np.
     keep = [i.tensor for i in fold.infos] + ([fold.input_info.tensor] if fold.input_info else [])
     env = run_graph(graph, graph_x, keep)
     ints = integer_forward(fold.layers, codes)
-    diverged = np.zeros(n, bool)
-    boundary = np.zeros(n, bool)
-    flips: list[int] = []
+    track = _Flips(np.zeros(n, bool), np.zeros(n, bool), [])
     if fold.input_info is not None:
-        info = fold.input_info
-        got = _float_codes(env[info.tensor].reshape(n, -1), info.a, info.b)
-        want = codes.reshape(n, -1, info.group).sum(-1)
-        near = _input_ties(fold.encoding, raw.reshape(n, -1))
-        flip = got != want
-        _raise_off_tie(flip & ~near, "the input quantizer", got, want)
-        boundary |= near.any(1)
-        diverged |= flip.any(1)
-        flips.append(int(flip.any(1).sum()))
+        _check_input_codes(track, fold, env, raw, codes)
+    _check_layer_codes(track, fold, env, ints, codes)
+    scores = ints[-1]
+    logits = env[graph.output].reshape(n, -1).astype(np.float64)
+    mag, worst = _check_scores(fold, logits, scores, track.diverged)
+    return _check_predictions(track, logits, scores, mag, worst)
+
+
+def _check_input_codes(track: _Flips, fold: Fold, env: dict, raw: np.ndarray,
+                       codes: np.ndarray) -> None:
+    """The input quantizer's float codes against the integer input codes."""
+    n = len(track.diverged)
+    info = fold.input_info
+    got = _float_codes(env[info.tensor].reshape(n, -1), info.a, info.b)
+    want = codes.reshape(n, -1, info.group).sum(-1)
+    near = _input_ties(fold.encoding, raw.reshape(n, -1))
+    flip = got != want
+    _raise_off_tie(flip & ~near, "the input quantizer", got, want)
+    track.record(flip, near)
+
+
+def _check_layer_codes(track: _Flips, fold: Fold, env: dict, ints: list[np.ndarray],
+                       codes: np.ndarray) -> None:
+    """Each hidden layer's float codes against its integer codes, on samples not diverged."""
+    n = len(track.diverged)
     h = codes
     for li, (layer, info) in enumerate(zip(fold.layers[:-1], fold.infos, strict=True)):
         with torch.no_grad():
@@ -119,14 +148,16 @@ def check_agreement(graph: QonnxGraph, fold: Fold, raw: np.ndarray, graph_x: np.
                               TIE_TOLERANCE * info.magnitude)
         got = _float_codes(env[info.tensor].reshape(n, -1), info.a, info.b)
         want = ints[li]
-        flip = (got != want) & ~diverged[:, None] & (info.a != 0)
+        flip = (got != want) & ~track.diverged[:, None] & (info.a != 0)
         _raise_off_tie(flip & ~near, f"layer {li} ({info.node})", got, want)
-        boundary |= near.any(1)
-        diverged |= flip.any(1)
-        flips.append(int(flip.any(1).sum()))
+        track.record(flip, near)
         h = want
-    scores = ints[-1]
-    logits = env[graph.output].reshape(n, -1).astype(np.float64)
+
+
+def _check_scores(fold: Fold, logits: np.ndarray, scores: np.ndarray,
+                  diverged: np.ndarray) -> tuple[np.ndarray, float]:
+    """``(magnitude per class, worst residual)``: the float scores must be the affine image
+    of the integer scores on the samples not diverged."""
     last = fold.layers[-1]
     top = (1 << last.in_bits) - 1
     mag = fold.score_unit * (last.weight.abs().sum(1).numpy() * top + last.bias.abs().numpy()) \
@@ -139,6 +170,14 @@ def check_agreement(graph: QonnxGraph, fold: Fold, raw: np.ndarray, graph_x: np.
         s = int(np.argwhere(ok[:, None] & (resid > SCORE_TOLERANCE))[0, 0])
         raise GatecompError(f"internal error: the integer scores of sample {s} are not the float "
                             f"scores' integer image (relative residual {worst:.3g})")
+    return mag, worst
+
+
+def _check_predictions(track: _Flips, logits: np.ndarray, scores: np.ndarray,
+                       mag: np.ndarray, worst: float) -> Agreement:
+    """The integer and float predictions must agree off ties; the report of the check."""
+    n = len(track.diverged)
+    diverged, boundary = track.diverged, track.boundary
     pred_int, pred_float = scores.argmax(1), logits.argmax(1)
     srt = np.sort(logits, 1)
     float_tie = (srt[:, -1] - srt[:, -2] <= TIE_TOLERANCE * mag.max()) if logits.shape[1] > 1 \
@@ -158,7 +197,7 @@ def check_agreement(graph: QonnxGraph, fold: Fold, raw: np.ndarray, graph_x: np.
               "tie_sample_indices": np.flatnonzero(tie)[:20].tolist(),
               "boundary_samples": int(rounding.sum()),
               "score_tie_samples": int(float_tie.sum()),
-              "layer_tie_flips": flips,
+              "layer_tie_flips": track.flips,
               "max_score_residual": worst}
     return Agreement(report, boundary, pred_int, pred_float)
 

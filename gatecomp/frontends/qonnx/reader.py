@@ -171,32 +171,12 @@ def read_qonnx(source: Any, *, calibration: np.ndarray | None = None) -> QonnxIm
     model, label = load_onnx(source)
     graph = parse_graph(model, label)
     meta = graph.metadata
-    for key in meta:
-        if key.startswith("gatecomp.") and key not in META_KEYS:
-            raise GatecompError(f"{label}: metadata {key!r} is not understood (gatecomp reads "
-                                f"{', '.join(META_KEYS)})")
+    _refuse_unknown_metadata(meta, label)
     kind, factor = parse_input_map(meta.get(META_INPUT_MAP))
-    enc_meta = _json(meta, META_ENCODING, label)
-    enc_given = None
-    if enc_meta is not None:
-        try:
-            enc_given = encoding_from_dict(enc_meta)
-        except ValueError as exc:
-            raise GatecompError(f"{label}: bad {META_ENCODING}: {exc}") from None
-    if isinstance(enc_given, ThermometerEncoding) and kind not in ("bits", "bipolar"):
-        raise GatecompError(f"{label}: a thermometer {META_ENCODING} needs {META_INPUT_MAP} "
-                            "'bits' or 'bipolar'")
+    enc_given = _given_encoding(meta, kind, label)
     fold = fold_graph(graph, input_map=kind, prescale=factor,
                       encoding=enc_given if kind in ("bits", "bipolar") else None)
-    if isinstance(enc_given, UniformEncoding) and not (
-            isinstance(fold.encoding, UniformEncoding) and _same_uniform(enc_given,
-                                                                         fold.encoding)):
-        raise GatecompError(f"{label}: {META_ENCODING} {enc_given.to_dict()} does not match the "
-                            f"input quantizer's encoding {fold.encoding.to_dict()}")
-    try:
-        check_chain(fold.layers)
-    except ValueError as exc:
-        raise GatecompError(f"{label}: internal error: {exc}") from None
+    _check_fold(fold, enc_given, label)
     dataset = _json(meta, META_DATASET, label)
     metrics = dict(_json(meta, META_METRICS, label) or {})
     metrics.update(_shape_metrics(fold.layers, fold.encoding))
@@ -210,18 +190,62 @@ def read_qonnx(source: Any, *, calibration: np.ndarray | None = None) -> QonnxIm
         except ValueError as exc:
             imp.folding["calibration"] = f"skipped: {exc}"
     if calibration is not None:
-        raw = np.asarray(calibration)
-        if raw.ndim == 1:
-            raw = raw[None]
-        try:
-            codes, graph_x = imp.codes(raw), imp.graph_input(raw)
-        except ValueError as exc:
-            raise GatecompError(f"{label}: calibration data does not fit the input: {exc}") \
-                from None
-        agreement = check_agreement(graph, fold, raw, graph_x, codes)
-        imp.folding.update(agreement.report)
-        imp.boundary = agreement.boundary
+        _calibrate(imp, np.asarray(calibration), label)
     return imp
+
+
+def _refuse_unknown_metadata(meta: dict[str, str], label: str) -> None:
+    """Raise on a ``gatecomp.*`` metadata key outside :data:`META_KEYS`."""
+    for key in meta:
+        if key.startswith("gatecomp.") and key not in META_KEYS:
+            raise GatecompError(f"{label}: metadata {key!r} is not understood (gatecomp reads "
+                                f"{', '.join(META_KEYS)})")
+
+
+def _given_encoding(meta: dict[str, str], kind: str, label: str
+                    ) -> ThermometerEncoding | UniformEncoding | None:
+    """The ``gatecomp.encoding`` the file states (None: none), checked against the input map."""
+    enc_meta = _json(meta, META_ENCODING, label)
+    enc_given = None
+    if enc_meta is not None:
+        try:
+            enc_given = encoding_from_dict(enc_meta)
+        except ValueError as exc:
+            raise GatecompError(f"{label}: bad {META_ENCODING}: {exc}") from None
+    if isinstance(enc_given, ThermometerEncoding) and kind not in ("bits", "bipolar"):
+        raise GatecompError(f"{label}: a thermometer {META_ENCODING} needs {META_INPUT_MAP} "
+                            "'bits' or 'bipolar'")
+    return enc_given
+
+
+def _check_fold(fold, enc_given: ThermometerEncoding | UniformEncoding | None,
+                label: str) -> None:
+    """Raise when a stated uniform encoding is not the input quantizer's, or the folded layers
+    do not chain."""
+    if isinstance(enc_given, UniformEncoding) and not (
+            isinstance(fold.encoding, UniformEncoding) and _same_uniform(enc_given,
+                                                                         fold.encoding)):
+        raise GatecompError(f"{label}: {META_ENCODING} {enc_given.to_dict()} does not match the "
+                            f"input quantizer's encoding {fold.encoding.to_dict()}")
+    try:
+        check_chain(fold.layers)
+    except ValueError as exc:
+        raise GatecompError(f"{label}: internal error: {exc}") from None
+
+
+def _calibrate(imp: QonnxImport, raw: np.ndarray, label: str) -> None:
+    """Check the fold against the float graph on the raw features ``raw``; record the
+    agreement in ``imp.folding`` and the per-sample boundary flags in ``imp.boundary``."""
+    if raw.ndim == 1:
+        raw = raw[None]
+    try:
+        codes, graph_x = imp.codes(raw), imp.graph_input(raw)
+    except ValueError as exc:
+        raise GatecompError(f"{label}: calibration data does not fit the input: {exc}") \
+            from None
+    agreement = check_agreement(imp.graph, imp.fold, raw, graph_x, codes)
+    imp.folding.update(agreement.report)
+    imp.boundary = agreement.boundary
 
 
 def _shape_metrics(layers: list, encoding: Any) -> dict:
