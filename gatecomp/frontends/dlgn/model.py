@@ -20,6 +20,7 @@ from torch import nn
 from ...errors import GatecompError
 from ...nn import GroupSum, LogicLayer, ThermometerEncoding
 from ...nn.logic_layer import PARAMETRIZATIONS
+from ..classifier import in_memory_label
 from . import formats as dlgn_formats
 
 
@@ -101,14 +102,28 @@ def load_dlgn(path_or_module: str | Path | nn.Module | DLGNModel, *,
     """
     if isinstance(path_or_module, DLGNModel):
         return path_or_module
+    parsed, source = _parse_source(path_or_module)
+    _override(parsed, source, num_classes=num_classes, tau=tau, input_width=input_width,
+              encoding=encoding, parametrization=parametrization)
+    if indices is not None:
+        _set_wiring(parsed, indices, source)
+    return _assemble(parsed, source)
+
+
+def _parse_source(path_or_module: object) -> tuple[dlgn_formats.ParsedNet, str]:
+    """``(parsed net, its name in messages)`` of a checkpoint path or an in-memory module."""
     if isinstance(path_or_module, (nn.Module, list, tuple)):
-        source = f"<in-memory {type(path_or_module).__name__}>"
-        parsed = dlgn_formats.parse(path_or_module, source)
-    elif isinstance(path_or_module, (str, Path)):
+        source = in_memory_label(path_or_module)
+        return dlgn_formats.parse(path_or_module, source), source
+    if isinstance(path_or_module, (str, Path)):
         source = str(path_or_module)
-        parsed = dlgn_formats.parse(dlgn_formats.load_file(path_or_module), source)
-    else:
-        raise GatecompError(f"cannot load a DLGN from a {type(path_or_module).__name__}")
+        return dlgn_formats.parse(dlgn_formats.load_file(path_or_module), source), source
+    raise GatecompError(f"cannot load a DLGN from a {type(path_or_module).__name__}")
+
+
+def _override(parsed: dlgn_formats.ParsedNet, source: str, *, num_classes, tau, input_width,
+              encoding, parametrization) -> None:
+    """Put the caller's parametrization, GroupSum, input width and encoding over the file's."""
     if parametrization is not None:
         dlgn_formats.set_parametrization(parsed, parametrization, source, "--parametrization")
     if num_classes is not None:
@@ -120,17 +135,19 @@ def load_dlgn(path_or_module: str | Path | nn.Module | DLGNModel, *,
     if encoding is not None:
         parsed.encoding = encoding.to_dict() if isinstance(encoding, ThermometerEncoding) \
             else encoding
-    if indices is not None:
-        if len(indices) != len(parsed.logic):
-            raise GatecompError(f"{source}: {len(indices)} wiring arrays given for "
-                                f"{len(parsed.logic)} logic layers")
-        for i, (layer, idx) in enumerate(zip(parsed.logic, indices, strict=True)):
-            try:
-                layer.indices = torch.as_tensor(np.asarray(idx))
-            except (TypeError, ValueError, RuntimeError):
-                raise GatecompError(f"{source}: wiring array {i} is not an integer "
-                                    "(2, out) array") from None
-    return _assemble(parsed, source)
+
+
+def _set_wiring(parsed: dlgn_formats.ParsedNet, indices: list, source: str) -> None:
+    """The caller's wiring, one (2, out) array per logic layer, over the stored one."""
+    if len(indices) != len(parsed.logic):
+        raise GatecompError(f"{source}: {len(indices)} wiring arrays given for "
+                            f"{len(parsed.logic)} logic layers")
+    for i, (layer, idx) in enumerate(zip(parsed.logic, indices, strict=True)):
+        try:
+            layer.indices = torch.as_tensor(np.asarray(idx))
+        except (TypeError, ValueError, RuntimeError):
+            raise GatecompError(f"{source}: wiring array {i} is not an integer "
+                                "(2, out) array") from None
 
 
 def _assemble(parsed: dlgn_formats.ParsedNet, source: str) -> DLGNModel:
