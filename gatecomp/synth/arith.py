@@ -297,6 +297,25 @@ def column_sum(b: AIGBuilder, owner: np.ndarray, column: np.ndarray, lits: np.nd
     k = int(num_words)
     widths = np.broadcast_to(np.asarray(width, dtype=np.int64), (k,)).copy()
     wmax = int(widths.max()) if k else 0
+    owner, column, lits = _fold_constants(owner, column, lits, const, widths, wmax)
+    age = np.zeros(len(lits), dtype=np.int64)
+    while True:
+        owner, column, lits, age, rank, size = _sorted_columns(owner, column, lits, age,
+                                                               wmax + 1)
+        if len(lits) == 0 or size.max() <= 2:
+            break
+        owner, column, lits, age = _compress_round(b, owner, column, lits, age, rank, size,
+                                                   widths)
+    return _ripple_rows(b, owner, column, lits, rank, widths, wmax)
+
+
+def _fold_constants(owner: np.ndarray, column: np.ndarray, lits: np.ndarray,
+                    const: np.ndarray | None, widths: np.ndarray, wmax: int
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The entries of :func:`column_sum` without constant literals or bits above a word's
+    width, plus the constant (``CONST1`` entries and ``const``) as ``CONST1`` entries of its
+    binary expansion (mod ``2**width``)."""
+    k = len(widths)
     owner = np.asarray(owner, dtype=np.int64)
     column = np.asarray(column, dtype=np.int64)
     lits = np.asarray(lits, dtype=np.int64)
@@ -311,40 +330,56 @@ def column_sum(b: AIGBuilder, owner: np.ndarray, column: np.ndarray, lits: np.nd
         owner = np.concatenate([owner, on])
         column = np.concatenate([column, np.full(len(on), p, dtype=np.int64)])
         lits = np.concatenate([lits, np.full(len(on), CONST1, dtype=np.int64)])
-    age = np.zeros(len(lits), dtype=np.int64)
-    span = wmax + 1
-    while True:
-        order = np.lexsort((age, column, owner))
-        owner, column, lits, age = owner[order], column[order], lits[order], age[order]
-        n = len(lits)
-        key = owner * span + column
-        start = np.ones(n, dtype=bool)
-        start[1:] = key[1:] != key[:-1]
-        first = np.flatnonzero(start)
-        gid = np.cumsum(start) - 1
-        rank = np.arange(n) - first[gid]
-        size = np.diff(np.append(first, n))[gid]
-        if n == 0 or size.max() <= 2:
-            break
-        sel = rank < 3 * (size // 3)
-        trio = lits[sel].reshape(-1, 3)
-        t_owner, t_col = owner[sel][::3], column[sel][::3]
-        t_age = age[sel].reshape(-1, 3).max(axis=1) + 1
-        top = t_col + 1 >= widths[t_owner]  # the carry would leave the word: sum only
-        s = np.empty(len(trio), dtype=np.int64)
-        c = np.empty(0, dtype=np.int64)
-        if (~top).any():
-            s[~top], c = full_adder(b, trio[~top, 0], trio[~top, 1], trio[~top, 2])
-        if top.any():
-            s[top] = b.add_xor_vec(b.add_xor_vec(trio[top, 0], trio[top, 1]), trio[top, 2])
-        rest = ~sel
-        owner = np.concatenate([owner[rest], t_owner, t_owner[~top]])
-        column = np.concatenate([column[rest], t_col, t_col[~top] + 1])
-        lits = np.concatenate([lits[rest], s, c])
-        age = np.concatenate([age[rest], t_age, t_age[~top]])
-        live = lits != CONST0
-        owner, column, lits, age = owner[live], column[live], lits[live], age[live]
-    # two rows per word, then a ripple-carry adder over all words at once
+    return owner, column, lits
+
+
+def _sorted_columns(owner: np.ndarray, column: np.ndarray, lits: np.ndarray, age: np.ndarray,
+                    span: int) -> tuple[np.ndarray, ...]:
+    """The entries sorted by word, column and arrival, with each entry's ``rank`` in its
+    (word, column) group and that group's ``size``."""
+    order = np.lexsort((age, column, owner))
+    owner, column, lits, age = owner[order], column[order], lits[order], age[order]
+    n = len(lits)
+    key = owner * span + column
+    start = np.ones(n, dtype=bool)
+    start[1:] = key[1:] != key[:-1]
+    first = np.flatnonzero(start)
+    gid = np.cumsum(start) - 1
+    rank = np.arange(n) - first[gid]
+    size = np.diff(np.append(first, n))[gid]
+    return owner, column, lits, age, rank, size
+
+
+def _compress_round(b: AIGBuilder, owner: np.ndarray, column: np.ndarray, lits: np.ndarray,
+                    age: np.ndarray, rank: np.ndarray, size: np.ndarray, widths: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One Wallace round: a full adder over each three earliest bits of every column (the sum
+    only in a word's top column); the entries after it, ``CONST0`` ones dropped."""
+    sel = rank < 3 * (size // 3)
+    trio = lits[sel].reshape(-1, 3)
+    t_owner, t_col = owner[sel][::3], column[sel][::3]
+    t_age = age[sel].reshape(-1, 3).max(axis=1) + 1
+    top = t_col + 1 >= widths[t_owner]  # the carry would leave the word: sum only
+    s = np.empty(len(trio), dtype=np.int64)
+    c = np.empty(0, dtype=np.int64)
+    if (~top).any():
+        s[~top], c = full_adder(b, trio[~top, 0], trio[~top, 1], trio[~top, 2])
+    if top.any():
+        s[top] = b.add_xor_vec(b.add_xor_vec(trio[top, 0], trio[top, 1]), trio[top, 2])
+    rest = ~sel
+    owner = np.concatenate([owner[rest], t_owner, t_owner[~top]])
+    column = np.concatenate([column[rest], t_col, t_col[~top] + 1])
+    lits = np.concatenate([lits[rest], s, c])
+    age = np.concatenate([age[rest], t_age, t_age[~top]])
+    live = lits != CONST0
+    return owner[live], column[live], lits[live], age[live]
+
+
+def _ripple_rows(b: AIGBuilder, owner: np.ndarray, column: np.ndarray, lits: np.ndarray,
+                 rank: np.ndarray, widths: np.ndarray, wmax: int) -> np.ndarray:
+    """The two rows left per word (entries ranked 0 and 1) added by one ripple-carry adder
+    over all words at once; (words, ``wmax``) literals mod each word's width."""
+    k = len(widths)
     rows = np.full((2, k, max(wmax, 1)), CONST0, dtype=np.int64)
     if len(lits):
         rows[rank, owner, column] = lits
