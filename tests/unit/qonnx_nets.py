@@ -28,38 +28,19 @@ def random_brevitas_qnn(in_dim: int, widths: list[int], k: int, *, in_bits: int 
     """
     import brevitas.nn as qnn
     from brevitas.quant import Int8WeightPerChannelFloat, Int8WeightPerTensorFloat, Int32Bias
-    from brevitas.quant.binary import SignedBinaryActPerTensorConst
 
     torch.manual_seed(seed)
     g = torch.Generator().manual_seed(seed)
     wq = Int8WeightPerChannelFloat if per_channel else Int8WeightPerTensorFloat
-
-    def activation(bits: int, signed: bool, kind: str) -> nn.Module:
-        if binary_act:
-            return qnn.QuantIdentity(act_quant=SignedBinaryActPerTensorConst,
-                                     return_quant_tensor=True)
-        if kind == "relu":
-            return qnn.QuantReLU(bit_width=bits, return_quant_tensor=True)
-        if kind == "hardtanh":
-            return qnn.QuantHardTanh(bit_width=bits, max_val=1.5, min_val=-1.5,
-                                     return_quant_tensor=True)
-        return qnn.QuantIdentity(bit_width=bits, signed=signed, return_quant_tensor=True)
-
-    mods: list[nn.Module] = [activation(in_bits, in_signed,
-                                        "identity" if in_signed else "relu")]
+    mods: list[nn.Module] = [_activation(in_bits, in_signed, "identity" if in_signed else "relu",
+                                         binary_act)]
     d = in_dim
     for w in widths:
         mods.append(qnn.QuantLinear(d, w, bias=hidden_bias, weight_bit_width=weight_bits,
                                     weight_quant=wq))
         if bn:
-            b = nn.BatchNorm1d(w)
-            with torch.no_grad():
-                b.weight.copy_(torch.randn(w, generator=g))
-                b.bias.copy_(torch.randn(w, generator=g) * 0.5)
-                b.running_mean.copy_(torch.randn(w, generator=g) * 0.3)
-                b.running_var.copy_(torch.rand(w, generator=g) * d * 0.05 + 0.05)
-            mods.append(b)
-        mods.append(activation(act_bits, True, act))
+            mods.append(_random_batch_norm(w, d, g))
+        mods.append(_activation(act_bits, True, act, binary_act))
         d = w
     bias_quant = {None: {"bias": False}, "float": {"bias": True},
                   "int32": {"bias": True, "bias_quant": Int32Bias}}[last_bias]
@@ -69,20 +50,57 @@ def random_brevitas_qnn(in_dim: int, widths: list[int], k: int, *, in_bits: int 
         mods.append(qnn.QuantIdentity(bit_width=last_quant))
     model = nn.Sequential(*mods)
     if calibrate is not None:
-        model.train()
-        for m in model.modules():
-            if isinstance(m, nn.BatchNorm1d):
-                m.eval()
-        with torch.no_grad():
-            for _ in range(31):  # past Brevitas' 30 statistics-collection steps
-                model(torch.from_numpy(np.asarray(calibrate, np.float32)))
+        _collect_statistics(model, calibrate)
     if in_range is not None:
-        scaling = mods[0].act_quant.fused_activation_quant_proxy.tensor_quant.scaling_impl
-        with torch.no_grad():  # the statistics buffer serves until training copies it over
-            scaling.value.fill_(in_range)
-            if isinstance(getattr(scaling, "buffer", None), torch.Tensor):
-                scaling.buffer.fill_(in_range)
+        _set_input_range(mods[0], in_range)
     return model.eval()
+
+
+def _activation(bits: int, signed: bool, kind: str, binary_act: bool) -> nn.Module:
+    """The Brevitas activation quantizer of ``kind`` (binary everywhere with ``binary_act``)."""
+    import brevitas.nn as qnn
+    from brevitas.quant.binary import SignedBinaryActPerTensorConst
+
+    if binary_act:
+        return qnn.QuantIdentity(act_quant=SignedBinaryActPerTensorConst,
+                                 return_quant_tensor=True)
+    if kind == "relu":
+        return qnn.QuantReLU(bit_width=bits, return_quant_tensor=True)
+    if kind == "hardtanh":
+        return qnn.QuantHardTanh(bit_width=bits, max_val=1.5, min_val=-1.5,
+                                 return_quant_tensor=True)
+    return qnn.QuantIdentity(bit_width=bits, signed=signed, return_quant_tensor=True)
+
+
+def _random_batch_norm(w: int, d: int, g: torch.Generator) -> nn.BatchNorm1d:
+    """A batch norm of ``w`` features after ``d`` inputs, random statistics of either sign."""
+    b = nn.BatchNorm1d(w)
+    with torch.no_grad():
+        b.weight.copy_(torch.randn(w, generator=g))
+        b.bias.copy_(torch.randn(w, generator=g) * 0.5)
+        b.running_mean.copy_(torch.randn(w, generator=g) * 0.3)
+        b.running_var.copy_(torch.rand(w, generator=g) * d * 0.05 + 0.05)
+    return b
+
+
+def _collect_statistics(model: nn.Sequential, calibrate: np.ndarray) -> None:
+    """Run Brevitas' activation statistics on ``calibrate`` (batch norms kept in eval mode)."""
+    model.train()
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm1d):
+            m.eval()
+    with torch.no_grad():
+        for _ in range(31):  # past Brevitas' 30 statistics-collection steps
+            model(torch.from_numpy(np.asarray(calibrate, np.float32)))
+
+
+def _set_input_range(quant: nn.Module, in_range: float) -> None:
+    """Set the input quantizer's range (its scale times ``max_int``) to ``in_range``."""
+    scaling = quant.act_quant.fused_activation_quant_proxy.tensor_quant.scaling_impl
+    with torch.no_grad():  # the statistics buffer serves until training copies it over
+        scaling.value.fill_(in_range)
+        if isinstance(getattr(scaling, "buffer", None), torch.Tensor):
+            scaling.buffer.fill_(in_range)
 
 
 def brevitas_forward(module: nn.Module, x: np.ndarray) -> np.ndarray:
