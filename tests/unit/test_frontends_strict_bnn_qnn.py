@@ -54,10 +54,16 @@ def qnn_ckpt() -> dict:
     return qnn_checkpoint(random_qnn([4], 3, 2, seed=0))
 
 
-def test_bnn_unknown_checkpoint_field(tmp_path, bnn_ckpt):
-    bnn_ckpt["temperature"] = 2.0
-    _refused(tmp_path, bnn_ckpt, ".pt", r"gatecomp.bnn checkpoint field 'temperature' is not "
-                                        r"understood \(gatecomp reads format, version")
+@pytest.mark.parametrize(("fixture", "key", "value", "match"), [
+    ("bnn_ckpt", "temperature", 2.0, r"gatecomp.bnn checkpoint field 'temperature' is not "
+                                     r"understood \(gatecomp reads format, version"),
+    ("qnn_ckpt", "calibration", [1, 2], r"gatecomp.qnn checkpoint field 'calibration' is not "
+                                        r"understood"),
+])
+def test_unknown_checkpoint_field(tmp_path, request, fixture, key, value, match):
+    ckpt = request.getfixturevalue(fixture)
+    ckpt[key] = value
+    _refused(tmp_path, ckpt, ".pt", match)
 
 
 def test_bnn_unknown_layer_spec_key(tmp_path, bnn_ckpt):
@@ -79,12 +85,6 @@ def test_bnn_spec_size_and_float_thresholds(tmp_path, bnn_ckpt):
     bnn_ckpt["layers"][0]["out_dim"] = 5
     bnn_ckpt["state_dict"]["0.threshold"] = bnn_ckpt["state_dict"]["0.threshold"] + 0.5
     _refused(tmp_path, bnn_ckpt, ".pt", r"'0.threshold' holds non-integer values")
-
-
-def test_qnn_unknown_checkpoint_field(tmp_path, qnn_ckpt):
-    qnn_ckpt["calibration"] = [1, 2]
-    _refused(tmp_path, qnn_ckpt, ".pt", r"gatecomp.qnn checkpoint field 'calibration' is not "
-                                        r"understood")
 
 
 def test_qnn_unknown_spec_key_and_missing_in_bits(tmp_path, qnn_ckpt):
