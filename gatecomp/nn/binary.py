@@ -34,6 +34,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .batch_norm import eval_affine
 from .dims import LayerDims, ScoreDims
 
 
@@ -173,13 +174,8 @@ class BinaryLinear(LayerDims, nn.Module):
 
     def fold(self) -> ThresholdLinear:
         """The integer layer eval mode computes (batch norm folded into thresholds)."""
-        bn = self.bn
         with torch.no_grad():
-            inv = 1.0 / torch.sqrt(bn.running_var.double() + bn.eps)
-            gamma = bn.weight.double() if bn.affine else torch.ones_like(inv)
-            beta = bn.bias.double() if bn.affine else torch.zeros_like(inv)
-            a = gamma * inv
-            shift = beta - a * bn.running_mean.double()
+            a, shift = eval_affine(self.bn)
             thr, direction = fold_thresholds(a.numpy(), shift.numpy(), self.in_dim)
             w_bits = (self.weight.detach() >= 0).to(torch.uint8)
         return ThresholdLinear(w_bits, thr, direction)

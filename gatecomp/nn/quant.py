@@ -43,6 +43,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .batch_norm import eval_affine
 from .dims import LayerDims
 from .integer import IntLinear, IntScores, code_bits
 
@@ -218,14 +219,9 @@ class QuantLinear(_QuantWeights):
 
     def _affine(self) -> tuple[np.ndarray, np.ndarray]:
         """float64 ``(A, B)`` per neuron: ``z = A acc + B`` (eval batch norm, scale folded)."""
-        bn = self.bn
         with torch.no_grad():
-            inv = 1.0 / torch.sqrt(bn.running_var.double() + bn.eps)
-            gamma = bn.weight.double() if bn.affine else torch.ones_like(inv)
-            beta = bn.bias.double() if bn.affine else torch.zeros_like(inv)
-            a = gamma * inv
+            a, big_b = eval_affine(self.bn)
             big_a = a * self.step().double().reshape(-1)
-            big_b = beta - a * bn.running_mean.double()
         return big_a.cpu().numpy(), big_b.cpu().numpy()
 
     def fold(self) -> IntLinear:
