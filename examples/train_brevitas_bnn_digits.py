@@ -21,7 +21,6 @@ split, the metrics) and checks that the QONNX reader folds it to the same predic
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 import warnings
@@ -34,7 +33,7 @@ from torch import nn
 
 from gatecomp.frontends.bnn import load_bnn, reference_outputs
 from gatecomp.frontends.bnn.formats import save_bnn
-from gatecomp.nn import DIGITS_SPLIT, digits_encoding, load_split
+from gatecomp.nn import DIGITS_SPLIT, digits_encoding, load_split, training
 
 
 def build_brevitas_bnn(input_width: int, widths: Sequence[int], num_classes: int
@@ -61,35 +60,21 @@ def train(output: str | Path | None, widths: Sequence[int] = (64,), epochs: int 
           batch_size: int = 64, lr: float = 0.01, seed: int = 0, threads: int = 2,
           qonnx: str | Path | None = None) -> dict:
     warnings.filterwarnings("ignore", module="brevitas")
-    torch.set_num_threads(threads)
-    torch.manual_seed(seed)
+    training.seed_torch(seed, threads)
     enc = digits_encoding()
     split = load_split(DIGITS_SPLIT)
-    x_tr = torch.from_numpy(2.0 * enc.encode(split["x_train"]) - 1.0).float()
-    x_te = torch.from_numpy(2.0 * enc.encode(split["x_test"]) - 1.0).float()
-    y_tr, y_te = torch.from_numpy(split["y_train"]), torch.from_numpy(split["y_test"])
+    x_tr, y_tr, x_te, y_te = training.split_tensors(split, lambda x: 2.0 * enc.encode(x) - 1.0)
     model = build_brevitas_bnn(enc.width, widths, 10)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    loss_fn = nn.CrossEntropyLoss()
-    gen = torch.Generator().manual_seed(seed)
+
+    def report(s: training.EpochStats) -> None:
+        print(f"epoch {s.epoch:3d}  loss {s.last_loss:.4f}  "
+              f"float test {training.accuracy(model, x_te, y_te, float32_mean=True):.4f}")
+
     start = time.perf_counter()
-    for epoch in range(1, epochs + 1):
-        model.train()
-        perm = torch.randperm(len(x_tr), generator=gen)
-        for at in range(0, len(perm), batch_size):
-            idx = perm[at:at + batch_size]
-            loss = loss_fn(model(x_tr[idx]), y_tr[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-        if epoch % 10 == 0 or epoch == epochs:
-            model.eval()
-            with torch.no_grad():
-                acc = float((model(x_te).argmax(1) == y_te).float().mean())
-            print(f"epoch {epoch:3d}  loss {float(loss.detach()):.4f}  float test {acc:.4f}")
+    training.fit(model, x_tr, y_tr, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
+                 report=report)
     model.eval()
-    with torch.no_grad():
-        float_acc = float((model(x_te).argmax(1) == y_te).float().mean())
+    float_acc = training.accuracy(model, x_te, y_te, float32_mean=True)
     folded = load_bnn(model, encoding=enc, dataset=DIGITS_SPLIT)
     ref = reference_outputs(folded, enc.encode(split["x_test"]))
     metrics = {"test_accuracy": float(np.mean(ref["pred"] == split["y_test"])),
@@ -130,16 +115,13 @@ def save_bnn_qonnx(path: str | Path, model: nn.Module, enc, metrics: dict,
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("-o", "--output", default="brevitas_bnn.pt")
-    p.add_argument("--widths", default="64")
-    p.add_argument("--epochs", type=int, default=40)
-    p.add_argument("--seed", type=int, default=0)
+    p = training.parser(__doc__, output="brevitas_bnn.pt", widths=(64,))
+    training.add_options(p, epochs=40)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--qonnx", default=None, help="also export the model as QONNX to this file")
     a = p.parse_args(argv)
-    train(a.output or None, tuple(int(w) for w in a.widths.split(",") if w), a.epochs,
-          seed=a.seed, threads=a.threads, qonnx=a.qonnx)
+    train(a.output or None, training.parse_widths(a.widths), a.epochs, seed=a.seed,
+          threads=a.threads, qonnx=a.qonnx)
 
 
 if __name__ == "__main__":

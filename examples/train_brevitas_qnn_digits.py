@@ -13,7 +13,6 @@ gives the class scores. The QONNX file carries the ``gatecomp.*`` metadata (inpu
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 import warnings
@@ -26,7 +25,7 @@ from torch import nn
 
 from gatecomp.frontends.qonnx.brevitas_export import export_qonnx_model, qonnx_metadata
 from gatecomp.frontends.qonnx.reader import META_METRICS, read_qonnx
-from gatecomp.nn import DIGITS_SPLIT, load_split
+from gatecomp.nn import DIGITS_SPLIT, load_split, training
 
 PRESCALE = 1.0 / 16.0  # digits pixels are 0..16
 
@@ -66,40 +65,25 @@ def train(output: str | Path | None, widths: Sequence[int] = (128, 64), fan_in: 
           epochs: int = 80, batch_size: int = 64, lr: float = 0.01, seed: int = 0,
           threads: int = 1) -> dict:
     warnings.filterwarnings("ignore")
-    torch.set_num_threads(threads)
-    torch.manual_seed(seed)
+    training.seed_torch(seed, threads)
     split = load_split(DIGITS_SPLIT)
-    x_tr = torch.from_numpy((split["x_train"] * PRESCALE).astype(np.float32))
-    x_te = torch.from_numpy((split["x_test"] * PRESCALE).astype(np.float32))
-    y_tr, y_te = torch.from_numpy(split["y_train"]), torch.from_numpy(split["y_test"])
+    x_tr, y_tr, x_te, y_te = training.split_tensors(split, lambda x: x * PRESCALE)
     model, masked = build_sparse_qnn(x_tr.shape[1], widths, 10, fan_in, seed=seed)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs)
-    loss_fn = nn.CrossEntropyLoss()
-    gen = torch.Generator().manual_seed(seed)
+
+    def apply_masks() -> None:
+        for lin, mask in masked:
+            lin.weight.mul_(mask)
+
+    def report(s: training.EpochStats) -> None:
+        print(f"epoch {s.epoch:3d}  loss {s.last_loss:.4f}  "
+              f"float test {training.accuracy(model, x_te, y_te, float32_mean=True):.4f}")
+
     start = time.perf_counter()
-    for epoch in range(1, epochs + 1):
-        model.train()
-        perm = torch.randperm(len(x_tr), generator=gen)
-        for at in range(0, len(perm), batch_size):
-            idx = perm[at:at + batch_size]
-            loss = loss_fn(model(x_tr[idx]), y_tr[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            with torch.no_grad():
-                for lin, mask in masked:
-                    lin.weight.mul_(mask)
-        sched.step()
-        if epoch % 10 == 0 or epoch == epochs:
-            model.eval()
-            with torch.no_grad():
-                acc = float((model(x_te).argmax(1) == y_te).float().mean())
-            print(f"epoch {epoch:3d}  loss {float(loss.detach()):.4f}  float test {acc:.4f}")
+    training.fit(model, x_tr, y_tr, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
+                 cosine=True, after_step=apply_masks, report=report)
     seconds = round(time.perf_counter() - start, 1)
     model.eval()
-    with torch.no_grad():
-        float_acc = float((model(x_te).argmax(1) == y_te).float().mean())
+    float_acc = training.accuracy(model, x_te, y_te, float32_mean=True)
     meta = qonnx_metadata(input_map=f"prescale:{PRESCALE!r}", dataset=DIGITS_SPLIT)
     onnx_model = export_qonnx_model(model, x_te[:1], metadata=meta)
     imp = read_qonnx(onnx_model)  # folds, and checks the fold on the dataset's test split
@@ -122,16 +106,13 @@ def train(output: str | Path | None, widths: Sequence[int] = (128, 64), fan_in: 
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("-o", "--output", default="digits_brevitas_q2.onnx")
-    p.add_argument("--widths", default="128,64")
+    p = training.parser(__doc__, output="digits_brevitas_q2.onnx", widths=(128, 64))
     p.add_argument("--fan-in", type=int, default=7)
-    p.add_argument("--epochs", type=int, default=80)
-    p.add_argument("--seed", type=int, default=0)
+    training.add_options(p, epochs=80)
     p.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest here)")
     a = p.parse_args(argv)
-    train(a.output or None, tuple(int(w) for w in a.widths.split(",") if w), a.fan_in, a.epochs,
-          seed=a.seed, threads=a.threads)
+    train(a.output or None, training.parse_widths(a.widths), a.fan_in, a.epochs, seed=a.seed,
+          threads=a.threads)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ computes, and save our checkpoint format (``gatecomp.dlgn`` v1) with the metrics
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -27,7 +26,7 @@ import torch
 from torch import nn
 
 from gatecomp.frontends.dlgn.formats import save_dlgn
-from gatecomp.nn import DIGITS_SPLIT, GroupSum, LogicLayer, digits_encoding, load_split
+from gatecomp.nn import DIGITS_SPLIT, GroupSum, LogicLayer, digits_encoding, load_split, training
 
 DEFAULT_WIDTHS = (1200, 1200, 1200, 1000)
 
@@ -72,46 +71,27 @@ def train(output: str | Path | None = "digits_dlgn.pt", widths: Sequence[int] = 
     relaxed test accuracy, gate count, epochs, seconds.
     """
     log = log or (lambda _msg: None)
-    if threads:
-        torch.set_num_threads(int(threads))
-    torch.manual_seed(seed)
+    training.seed_torch(seed, threads)
     encoding = digits_encoding(tuple(thresholds)) if thresholds else digits_encoding()
     split = load_split(DIGITS_SPLIT)
-    x_train, y_train = split["x_train"], split["y_train"]
     x_val = y_val = None
     if validation > 0:
         from sklearn.model_selection import train_test_split
 
         x_train, x_val, y_train, y_val = train_test_split(
-            x_train, y_train, test_size=validation, random_state=seed, stratify=y_train)
+            split["x_train"], split["y_train"], test_size=validation, random_state=seed,
+            stratify=split["y_train"])
+        split = {**split, "x_train": x_train, "y_train": y_train}
         x_val = torch.from_numpy(encoding.encode(x_val).astype(np.float32))
         y_val = torch.from_numpy(y_val)
-    x_tr = torch.from_numpy(encoding.encode(x_train).astype(np.float32))
-    x_te = torch.from_numpy(encoding.encode(split["x_test"]).astype(np.float32))
-    y_tr = torch.from_numpy(y_train)
-    y_te = torch.from_numpy(split["y_test"])
+    x_tr, y_tr, x_te, y_te = training.split_tensors(split, encoding.encode)
 
     model = build_dlgn(encoding.width, widths, 10, tau, seed, parametrization, init)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    loss_fn = nn.CrossEntropyLoss()
-    gen = torch.Generator().manual_seed(seed)
+    report = training.progress(log, "discrete", discrete_accuracy, model, (x_tr, y_tr),
+                               (x_te, y_te))
     start = time.perf_counter()
-    for epoch in range(1, epochs + 1):
-        model.train()
-        perm = torch.randperm(len(x_tr), generator=gen)
-        total = 0.0
-        for at in range(0, len(perm), batch_size):
-            idx = perm[at:at + batch_size]
-            loss = loss_fn(model(x_tr[idx]), y_tr[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += float(loss.detach()) * len(idx)
-        if epoch % 25 == 0 or epoch == epochs:
-            log(f"epoch {epoch:4d}  loss {total / len(x_tr):.4f}  "
-                f"discrete train {discrete_accuracy(model, x_tr, y_tr):.4f}  "
-                f"test {discrete_accuracy(model, x_te, y_te):.4f}  "
-                f"({time.perf_counter() - start:.0f} s)")
+    training.fit(model, x_tr, y_tr, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
+                 report=report, every=25)
     model.train()
     with torch.no_grad():
         relaxed = int((model(x_te).argmax(-1) == y_te).sum()) / len(y_te)
@@ -130,24 +110,16 @@ def train(output: str | Path | None = "digits_dlgn.pt", widths: Sequence[int] = 
     config = {"widths": list(widths), "tau": tau, "epochs": epochs, "batch_size": batch_size,
               "lr": lr, "seed": seed, "parametrization": parametrization, "init": init,
               "optimizer": "Adam", "torch": str(torch.__version__)}
-    log(json.dumps(metrics))
-    if output is not None:
-        save_dlgn(output, model, encoding=encoding, dataset=DIGITS_SPLIT, metrics=metrics,
-                  training=config)
-        log(f"saved {output}")
-    return metrics
+    return training.log_and_save(metrics, output, log, save_dlgn, model, encoding=encoding,
+                                 dataset=DIGITS_SPLIT, training=config)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("-o", "--output", default="digits_dlgn.pt", help="checkpoint to write")
-    p.add_argument("--widths", default=",".join(map(str, DEFAULT_WIDTHS)),
-                   help="comma-separated logic layer widths (last one divisible by 10)")
+    p = training.parser(__doc__, output="digits_dlgn.pt", output_help="checkpoint to write",
+                        widths=DEFAULT_WIDTHS,
+                        widths_help="comma-separated logic layer widths (last one divisible by 10)")
     p.add_argument("--tau", type=float, default=5.0, help="GroupSum temperature")
-    p.add_argument("--epochs", type=int, default=150)
-    p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--lr", type=float, default=0.01)
-    p.add_argument("--seed", type=int, default=0)
+    training.add_options(p, epochs=150, batch_size=128, lr=0.01)
     p.add_argument("--thresholds", default=None,
                    help="comma-separated thermometer thresholds (default 2,6,10)")
     p.add_argument("--parametrization", choices=("raw", "light"), default="raw")

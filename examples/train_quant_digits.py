@@ -17,8 +17,6 @@ compared with it: samples where the two differ sit on a float tie and are report
 
 from __future__ import annotations
 
-import argparse
-import json
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -27,7 +25,14 @@ import torch
 from torch import nn
 
 from gatecomp.frontends.qnn.formats import save_qnn
-from gatecomp.nn import DIGITS_SPLIT, QuantLinear, QuantScores, UniformEncoding, load_split
+from gatecomp.nn import (
+    DIGITS_SPLIT,
+    QuantLinear,
+    QuantScores,
+    UniformEncoding,
+    load_split,
+    training,
+)
 
 DEFAULT_WIDTHS = (128, 64)
 DEFAULT_FAN_IN = 6
@@ -50,29 +55,16 @@ def build_qnn(encoding: UniformEncoding, widths: Sequence[int], num_classes: int
     return nn.Sequential(*layers)
 
 
-def integer_accuracy(model: nn.Sequential, x: torch.Tensor, y: torch.Tensor) -> float:
-    """Accuracy of the eval-mode (integer) network: first-index argmax of the integer scores."""
-    was = model.training
-    model.eval()
-    with torch.no_grad():
-        acc = int((model(x).argmax(-1) == y).sum()) / len(y)
-    model.train(was)
-    return acc
-
-
 def float_eval_disagreements(model: nn.Sequential, x: torch.Tensor) -> int:
     """Samples whose float32 eval forward (batch norm, rounding) differs from the integer one."""
     model.eval()
+    *hidden, scores = model  # QuantLinear layers, then the QuantScores classifier
     with torch.no_grad():
-        h_float, h_int = x, x
-        for m in model:
-            if isinstance(m, QuantLinear):
-                h_float = m.float_forward(h_float)
-                h_int = m(h_int)
-                continue
-            w = m.int_weight().to(torch.float32)
-            s_float = h_float @ w.T + m.int_bias().to(torch.float32)
-            s_int = m(h_int)
+        h = x
+        for m in hidden:
+            h = m.float_forward(h)
+        s_float = h @ scores.int_weight().to(torch.float32).T + scores.int_bias().to(torch.float32)
+        s_int = model(x)
     return int((s_float.argmax(-1) != s_int.argmax(-1)).sum())
 
 
@@ -87,49 +79,22 @@ def train(output: str | Path | None = "digits_qnn.pt", widths: Sequence[int] = D
     train/test accuracy, float-eval disagreements, sizes, fan-in, epochs, seconds.
     """
     log = log or (lambda _msg: None)
-    if threads:
-        torch.set_num_threads(int(threads))
-    torch.manual_seed(seed)
+    training.seed_torch(seed, threads)
     encoding = ENCODING
-    split = load_split(DIGITS_SPLIT)
-    x_tr = torch.from_numpy(encoding.codes(split["x_train"])).to(torch.float32)
-    x_te = torch.from_numpy(encoding.codes(split["x_test"])).to(torch.float32)
-    y_tr = torch.from_numpy(split["y_train"])
-    y_te = torch.from_numpy(split["y_test"])
+    x_tr, y_tr, x_te, y_te = training.split_tensors(load_split(DIGITS_SPLIT), encoding.codes)
 
     model = build_qnn(encoding, widths, 10, fan_in=fan_in, scores_fan_in=scores_fan_in,
                       weight_bits=weight_bits, act_bits=act_bits, seed=seed)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs)
-    loss_fn = nn.CrossEntropyLoss()
-    gen = torch.Generator().manual_seed(seed)
+    report = training.progress(log, "integer", training.accuracy, model, (x_tr, y_tr),
+                               (x_te, y_te), train_mode=True)
     start = time.perf_counter()
-    float_train_acc = 0.0
-    for epoch in range(1, epochs + 1):
-        model.train()
-        perm = torch.randperm(len(x_tr), generator=gen)
-        total, correct = 0.0, 0
-        for at in range(0, len(perm), batch_size):
-            idx = perm[at:at + batch_size]
-            logits = model(x_tr[idx])
-            loss = loss_fn(logits, y_tr[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += float(loss.detach()) * len(idx)
-            correct += int((logits.detach().argmax(-1) == y_tr[idx]).sum())
-        sched.step()
-        float_train_acc = correct / len(x_tr)
-        if epoch % 10 == 0 or epoch == epochs:
-            log(f"epoch {epoch:4d}  loss {total / len(x_tr):.4f}  "
-                f"float(train mode) {float_train_acc:.4f}  "
-                f"integer train {integer_accuracy(model, x_tr, y_tr):.4f}  "
-                f"test {integer_accuracy(model, x_te, y_te):.4f}  "
-                f"({time.perf_counter() - start:.0f} s)")
+    history = training.fit(model, x_tr, y_tr, epochs=epochs, batch_size=batch_size, lr=lr,
+                           seed=seed, cosine=True, report=report)
+    float_train_acc = history[-1].train_accuracy if history else 0.0
     model.eval()
     metrics = {
-        "test_accuracy": integer_accuracy(model, x_te, y_te),
-        "train_accuracy": integer_accuracy(model, x_tr, y_tr),
+        "test_accuracy": training.accuracy(model, x_te, y_te),
+        "train_accuracy": training.accuracy(model, x_tr, y_tr),
         "float_train_mode_accuracy_last_epoch": float_train_acc,
         "float_eval_disagreements_test": float_eval_disagreements(model, x_te),
         "test_samples": len(y_te),
@@ -146,13 +111,9 @@ def train(output: str | Path | None = "digits_qnn.pt", widths: Sequence[int] = D
               "weight_bits": weight_bits, "act_bits": act_bits, "epochs": epochs,
               "batch_size": batch_size, "lr": lr, "seed": seed, "optimizer": "Adam+cosine",
               "torch": str(torch.__version__)}
-    log(json.dumps(metrics))
-    if output is not None:
-        save_qnn(output, model, encoding=encoding.to_dict(), dataset=DIGITS_SPLIT,
-                 metrics=metrics, folding={"rule": "gatecomp.nn.quant (ceil; A < 0 negates)"},
-                 training=config)
-        log(f"saved {output}")
-    return metrics
+    return training.log_and_save(
+        metrics, output, log, save_qnn, model, encoding=encoding.to_dict(), dataset=DIGITS_SPLIT,
+        folding={"rule": "gatecomp.nn.quant (ceil; A < 0 negates)"}, training=config)
 
 
 def _optional_int(text: str) -> int | None:
@@ -160,25 +121,19 @@ def _optional_int(text: str) -> int | None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("-o", "--output", default="digits_qnn.pt", help="checkpoint to write")
-    p.add_argument("--widths", default=",".join(map(str, DEFAULT_WIDTHS)),
-                   help="comma-separated hidden layer widths")
+    p = training.parser(__doc__, output="digits_qnn.pt", output_help="checkpoint to write",
+                        widths=DEFAULT_WIDTHS, widths_help="comma-separated hidden layer widths")
     p.add_argument("--fan-in", type=_optional_int, default=DEFAULT_FAN_IN,
                    help="inputs per hidden neuron ('dense' for all)")
     p.add_argument("--scores-fan-in", type=_optional_int, default=None,
                    help="inputs per class score (default: dense)")
     p.add_argument("--weight-bits", type=int, default=2)
     p.add_argument("--act-bits", type=int, default=2)
-    p.add_argument("--epochs", type=int, default=100)
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--lr", type=float, default=0.01)
-    p.add_argument("--seed", type=int, default=0)
+    training.add_options(p, epochs=100, batch_size=64, lr=0.01)
     p.add_argument("--threads", type=int, default=2)
     a = p.parse_args(argv)
-    train(a.output, tuple(int(w) for w in a.widths.split(",") if w), a.fan_in,
-          a.scores_fan_in, a.weight_bits, a.act_bits, a.epochs, a.batch_size, a.lr, a.seed,
-          a.threads)
+    train(a.output, training.parse_widths(a.widths), a.fan_in, a.scores_fan_in, a.weight_bits,
+          a.act_bits, a.epochs, a.batch_size, a.lr, a.seed, a.threads)
 
 
 if __name__ == "__main__":
