@@ -36,13 +36,7 @@ from gatecomp.aig import CONST0, CONST1, AIGBuilder, LogicNet, bit_names, simula
 from gatecomp.frontends.registry import load_model  # noqa: E402
 from gatecomp.mapping.lutmap import LutMapParams, lutmap  # noqa: E402
 from gatecomp.passes.script import run_script  # noqa: E402
-from gatecomp.synth.arith import (  # noqa: E402
-    argmax_first,
-    full_adder,
-    ge_const,
-    half_adder,
-    thermometer_to_binary,
-)
+from gatecomp.synth import arith  # noqa: E402
 
 EXAMPLES = ROOT / "gatecomp" / "examples"
 MODELS = ("digits_bnn.pt", "digits_brevitas_bnn.onnx", "digits_qnn.pt",
@@ -58,9 +52,9 @@ def ripple_add(b: AIGBuilder, x: list[int], y: list[int]) -> list[int]:
     out, carry = [], CONST0
     for i in range(n):
         if carry == CONST0:
-            s, carry = half_adder(b, np.array([x[i]]), np.array([y[i]]))
+            s, carry = arith.half_adder(b, np.array([x[i]]), np.array([y[i]]))
         else:
-            s, carry = full_adder(b, np.array([x[i]]), np.array([y[i]]), np.array([carry]))
+            s, carry = arith.full_adder(b, np.array([x[i]]), np.array([y[i]]), np.array([carry]))
         out.append(int(s[0]))
         carry = int(carry[0])
     return out + [carry]
@@ -145,8 +139,8 @@ def naive_qnn(model, rom_bits: int) -> LogicNet:
                                           int(layer.bias[row]), layer.in_bits)
             s = adder_tree(b, terms, max(1, smax.bit_length()))
             t = layer.thresholds[row].numpy().astype(np.int64) - k  # acc >= T <=> S >= T - K
-            therm = ge_const(b, np.tile(np.array(s, dtype=np.int64), (len(t), 1)), t)
-            out.append(thermometer_to_binary(b, therm[None, :])[0][:layer.out_bits])
+            therm = arith.ge_const(b, np.tile(np.array(s, dtype=np.int64), (len(t), 1)), t)
+            out.append(arith.thermometer_to_binary(b, therm[None, :])[0][:layer.out_bits])
         x = np.concatenate(out)
     sc, lo, width = model.scores, model.score_offset, model.score_width
     scores = []
@@ -155,7 +149,7 @@ def naive_qnn(model, rom_bits: int) -> LogicNet:
         wide = max(width, (smax + abs(k - lo)).bit_length()) + 1
         scores.append(np.array(adder_tree(b, [*terms, const_vector(k - lo, wide)],
                                           wide)[:width]))
-    pred = argmax_first(b, scores)
+    pred = arith.argmax_first(b, scores)
     aig = b.build(np.concatenate([*scores, pred]), bit_names(ours.outputs))
     return LogicNet(aig, ours.inputs, ours.outputs, {"frontend": "naive"})
 
@@ -177,10 +171,10 @@ def naive_bnn(model) -> LogicNet:
         counts = popcounts(x, layer.weight_bits.numpy().astype(np.int64))
         t = layer.threshold.numpy().astype(np.int64)
         le = layer.direction.numpy() < 0
-        x = np.array([int(ge_const(b, c, int(tt + 1 if l_ else tt))) ^ int(l_)
+        x = np.array([int(arith.ge_const(b, c, int(tt + 1 if l_ else tt))) ^ int(l_)
                       for c, tt, l_ in zip(counts, t, le, strict=True)])
     counts = popcounts(x, model.scores.weight_bits.numpy().astype(np.int64))
-    pred = argmax_first(b, counts)
+    pred = arith.argmax_first(b, counts)
     aig = b.build(np.concatenate([*counts, pred]), bit_names(ours.outputs))
     return LogicNet(aig, ours.inputs, ours.outputs, {"frontend": "naive"})
 
