@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 
@@ -43,6 +45,16 @@ def checkpoint_metadata(ckpt: dict) -> tuple[dict, dict]:
     """``(extra, folding)`` of a checkpoint dict: its :data:`CHECKPOINT_EXTRA` fields and a
     copy of its ``folding`` record."""
     return {k: ckpt.get(k) for k in CHECKPOINT_EXTRA}, dict(ckpt.get("folding") or {})
+
+
+def read_checkpoint_source(path: str | Path, formats: ModuleType) -> Loaded:
+    """The layers and metadata of a checkpoint of ``formats`` (a ``formats`` module with
+    ``FORMAT``, ``read_file`` and ``parse_checkpoint``)."""
+    label = str(path)
+    ckpt = formats.read_file(path)
+    layers = formats.parse_checkpoint(ckpt, label)
+    extra, folding = checkpoint_metadata(ckpt)
+    return Loaded(layers, label, formats.FORMAT, extra, folding)
 
 
 def with_overrides(extra: dict, encoding: object, dataset: object) -> dict:

@@ -42,13 +42,13 @@ from ..brevitas_modules import brevitas_bit_widths, is_brevitas
 from ..checkpoint import split_vectors
 from ..classifier import (
     Loaded,
-    checkpoint_metadata,
     class_ports,
     classifier_aig,
     describe_model,
     in_memory_label,
     net_meta,
     parse_encoding,
+    read_checkpoint_source,
     with_overrides,
 )
 from ..reference import OwnForward, class_words, input_bits, integer_forward, reading_only
@@ -143,21 +143,12 @@ def load_bnn(source: str | Path | nn.Module | BNNModel, *,
 def _read_source(source: object, calibration, encoding, dataset) -> Loaded:
     """The integer layers of a checkpoint path, a Brevitas module or a module of ours."""
     if isinstance(source, (str, Path)):
-        return _read_checkpoint(source)
+        return read_checkpoint_source(source, bnn_formats)
     if isinstance(source, nn.Module) and is_brevitas(source):
         return _fold_brevitas(source, calibration, encoding, dataset)
     if isinstance(source, nn.Module) and _is_ours(source):
         return _fold_ours(source)
     raise UnknownFormatError(f"{source!r:.80}: not a binary network")
-
-
-def _read_checkpoint(path: str | Path) -> Loaded:
-    """A ``gatecomp.bnn`` checkpoint's layers and metadata."""
-    label = str(path)
-    ckpt = bnn_formats.read_file(path)
-    module = bnn_formats.parse_checkpoint(ckpt, label)
-    extra, folding = checkpoint_metadata(ckpt)
-    return Loaded(module, label, bnn_formats.FORMAT, extra, folding)
 
 
 def _fold_brevitas(source: nn.Module, calibration, encoding, dataset) -> Loaded:

@@ -40,13 +40,13 @@ from ..brevitas_modules import is_brevitas
 from ..checkpoint import split_vectors
 from ..classifier import (
     Loaded,
-    checkpoint_metadata,
     class_ports,
     classifier_aig,
     describe_model,
     in_memory_label,
     net_meta,
     parse_encoding,
+    read_checkpoint_source,
     with_overrides,
 )
 from ..reference import OwnForward, class_words, input_bits, integer_forward, reading_only
@@ -172,7 +172,7 @@ def _read_source(source: object, calibration, encoding, dataset,
     if isinstance(source, (str, Path)) and Path(source).suffix.lower() == ".onnx":
         return _read_qonnx(source, calibration)
     if isinstance(source, (str, Path)):
-        return _read_checkpoint(source)
+        return read_checkpoint_source(source, qnn_formats)
     if isinstance(source, nn.Module) and is_brevitas(source):
         label = in_memory_label(source)
         imported = _fold_brevitas(source, label, calibration, encoding, dataset, input_map)
@@ -202,15 +202,6 @@ def _read_qonnx(path: str | Path, calibration) -> Loaded:
     except UnknownFormatError as exc:  # no other frontend reads .onnx: say what is wrong
         raise GatecompError(str(exc)) from None
     return _from_import(imported, label, "qonnx", origin=imported.model)
-
-
-def _read_checkpoint(path: str | Path) -> Loaded:
-    """A ``gatecomp.qnn`` checkpoint's layers and metadata."""
-    label = str(path)
-    ckpt = qnn_formats.read_file(path)
-    layers = qnn_formats.parse_checkpoint(ckpt, label)
-    extra, folding = checkpoint_metadata(ckpt)
-    return Loaded(layers, label, qnn_formats.FORMAT, extra, folding)
 
 
 def _fold_module(source: object) -> Loaded:
