@@ -13,12 +13,10 @@ import numpy as np
 
 from ..aig import LogicNet, simulate
 from ..errors import GatecompError, InternalError
+from ..fpga.core import FPGA_LUT_SIZE
 from ..mapping.lut_align import LutAlignment
 from ..passes.script import run_script
 from .clock import StageClock
-
-#: LUT size of the FPGA families gatecomp targets (iCE40, ECP5): --luts-per-stage counts these
-FPGA_LUT_SIZE = 4
 
 
 @dataclass

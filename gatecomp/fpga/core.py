@@ -14,7 +14,7 @@ from ..aig import AIG, LogicNet
 from ..errors import InternalError
 from ..verify.ir_check import simulate_equivalence
 
-#: LUT size of the FPGA families gatecomp targets (iCE40, ECP5)
+#: LUT size of the FPGA families gatecomp targets (iCE40, ECP5): --luts-per-stage counts these
 FPGA_LUT_SIZE = 4
 
 
