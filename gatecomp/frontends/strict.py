@@ -22,13 +22,19 @@ from torch import nn
 from ..errors import GatecompError
 
 
-def refuse_unknown_fields(source: str, obj: Mapping, read: Iterable[str], what: str) -> None:
-    """Raise on the first key of ``obj`` outside ``read`` (``what``: e.g. "checkpoint")."""
-    known = tuple(read)
+def refuse_unknown_fields(source: str, obj: Mapping, read: Iterable[str], what: str,
+                          skipped: Iterable[str] = (), skipped_hint: str = "") -> None:
+    """Raise on the first key of ``obj`` outside ``read`` (``what``: e.g. "checkpoint").
+
+    Keys in ``skipped`` (records that cannot change the forward, such as training
+    bookkeeping) pass; ``skipped_hint`` says so in the error.
+    """
+    known, passing = tuple(read), frozenset(skipped)
     for key in obj:
-        if key not in known:
+        if key not in known and key not in passing:
             raise GatecompError(f"{source}: {what} field {key!r} is not understood (gatecomp "
-                                f"reads {', '.join(known)}); refusing rather than ignore it")
+                                f"reads {', '.join(known)}{skipped_hint}); refusing rather "
+                                "than ignore it")
 
 
 def refuse_unread_entries(source: str, keys: Iterable[str], consumed: set[str],

@@ -22,7 +22,7 @@ from torch import nn
 
 from ...errors import GatecompError
 from ...nn import GroupSum, LogicLayer
-from ..strict import COMMON_STATE, ModuleState, refuse_unread_entries
+from ..strict import COMMON_STATE, ModuleState, refuse_unknown_fields, refuse_unread_entries
 from . import difflogic_shim
 
 #: key fragments of layers the DLGN frontend does not read, and what they belong to
@@ -95,13 +95,9 @@ def _gap(source: str, parent: str, before: int, after: int) -> None:
 
 def refuse_unknown_wrapper_keys(source: str, wrapper: dict, read: Iterable[str]) -> None:
     """Raise on a wrapper field that is neither read nor training bookkeeping."""
-    known = set(read) | BOOKKEEPING_KEYS
-    for key in wrapper:
-        if key not in known:
-            raise GatecompError(
-                f"{source}: checkpoint field {key!r} is not understood (gatecomp reads "
-                f"{', '.join(sorted(read))}; training bookkeeping such as 'epoch' or "
-                "'optimizer_state_dict' is skipped)")
+    refuse_unknown_fields(source, wrapper, sorted(read), "checkpoint", BOOKKEEPING_KEYS,
+                          "; training bookkeeping such as 'epoch' or 'optimizer_state_dict' is "
+                          "skipped")
 
 
 #: what each module class a DLGN may hold carries; anything else in a pickled module is refused
