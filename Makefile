@@ -18,7 +18,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --no-deps torchlogix==0.2.2
 	touch $(STAMP)
 
-# System tools that PyPI does not carry: Icarus Verilog (cocotb's default simulator) and ABC (oracle).
+# System tools that PyPI does not carry: Icarus Verilog (cocotb's default simulator, and the
+# `iverilog -E` preprocessor pyverilog runs to read .v netlists) and ABC (oracle).
 sysdeps:
 	@missing=""; \
 	command -v iverilog >/dev/null || missing="$$missing iverilog"; \

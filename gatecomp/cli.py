@@ -260,7 +260,7 @@ def build_cmd(build_dir: Path, freq, time_limit) -> None:
 
 
 @main.command("opt")
-@click.argument("src", metavar="IN.aig", type=click.Path(path_type=Path))
+@click.argument("src", metavar="IN.aig|IN.aag|IN.v", type=click.Path(path_type=Path))
 @click.option("-o", "--output", "dst", required=True, type=click.Path(path_type=Path),
               help="Optimized AIGER file to write.")
 @click.option("-p", "--passes", "script", default=None, metavar="SCRIPT",
@@ -268,11 +268,13 @@ def build_cmd(build_dir: Path, freq, time_limit) -> None:
 @click.option("--verify/--no-verify", default=True, show_default=True,
               help="Prove OUT == IN with gatecomp's equivalence checker.")
 def opt_cmd(src: Path, dst: Path, script, verify: bool) -> None:
-    """Optimize the AIGER file IN.aig with a pass script and write the result.
+    """Optimize a circuit file with a pass script and write the result as binary AIGER.
 
-    Prints ANDs, levels and seconds per pass; the result is proven equivalent to the input
-    (simulation, SAT sweeping, BDDs) before it is written. Exit status 1 on a bad file or a
-    failed proof.
+    Reads AIGER (binary .aig or ASCII .aag) and, by the suffix .v, structural gate-level
+    Verilog netlists (assign with bit-level operators, gate primitives, modules of the same
+    file; what Yosys' write_verilog writes; needs iverilog). Prints ANDs, levels and seconds
+    per pass; the result is proven equivalent to the input (simulation, SAT sweeping, BDDs)
+    before it is written. Exit status 1 on a bad file or a failed proof.
     """
     from .optimize import optimize_file, summary_lines
     from .passes.script import DEFAULT_SCRIPT

@@ -1,4 +1,5 @@
-"""``gatecomp opt``: read an AIGER file, run a pass script, prove the result, write AIGER.
+"""``gatecomp opt``: read an AIGER file (or a structural Verilog netlist), run a pass script,
+prove the result, write AIGER.
 
 The standalone optimizer (ABC's ``read; <script>; cec; write`` in one call). The CLI only parses
 options; this is the code, reachable from Python.
@@ -29,11 +30,20 @@ class OptimizeResult:
     seconds: float = 0.0
 
 
+#: suffixes read as structural Verilog netlists (``aig/verilog_netlist.py``); others as AIGER
+VERILOG_SUFFIXES = (".v",)
+
+
 def read_aig_file(path: str | Path) -> AIG:
-    """Read an AIGER file, turning every failure into a one-line :class:`GatecompError`."""
+    """Read an AIGER file or (suffix ``.v``) a structural Verilog netlist, turning every
+    failure into a one-line :class:`GatecompError`."""
     path = Path(path)
     if not path.is_file():
         raise GatecompError(f"{path}: no such file")
+    if path.suffix.lower() in VERILOG_SUFFIXES:
+        from .aig.verilog_netlist import read_verilog_netlist
+
+        return read_verilog_netlist(path)
     try:
         return read_aiger(path)
     except (AigerError, ValueError, IndexError, UnicodeDecodeError) as exc:
@@ -65,7 +75,8 @@ def optimize_aig(aig: AIG, script: str = DEFAULT_SCRIPT, verify: bool = True,
 def optimize_file(src: str | Path, dst: str | Path, script: str = DEFAULT_SCRIPT,
                   verify: bool = True, progress: Callable[[str], None] | None = None
                   ) -> OptimizeResult:
-    """Read ``src`` (AIGER), optimize (see :func:`optimize_aig`), write ``dst`` (binary AIGER)."""
+    """Read ``src`` (AIGER or ``.v`` netlist), optimize (see :func:`optimize_aig`), write
+    ``dst`` (binary AIGER)."""
     aig = read_aig_file(src)
     res = optimize_aig(aig, script, verify, progress)
     write_aiger(res.after, dst, comment=f"gatecomp opt -p {script}: {src}")
