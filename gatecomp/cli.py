@@ -69,6 +69,31 @@ _parametrization_option = click.option(
          "gatecomp does not guess. A wrapper field 'parametrization' does the same.")
 
 
+def _json_object(_ctx, _param, value: str | None) -> dict | None:
+    if value is None:
+        return None
+    try:
+        obj = json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"not JSON: {exc}") from None
+    if not isinstance(obj, dict):
+        raise click.BadParameter("must be a JSON object, e.g. '{\"tau\": 6.5}'")
+    return obj
+
+
+def _arch_options(f):
+    """``--arch``/``--arch-kwargs``: the torchlogix zoo class a bare state_dict belongs to."""
+    f = click.option("--arch-kwargs", callback=_json_object, metavar="JSON",
+                     help="Constructor arguments of --arch as a JSON object, e.g. "
+                          "'{\"thresholds\": [0.5], \"binarization\": \"dummy\", "
+                          "\"binarization_kwargs\": {}}'.")(f)
+    return click.option("--arch", metavar="NAME",
+                        help="torchlogix zoo class (torchlogix.models, e.g. ClgnMnistSmall) "
+                             "that takes a bare state_dict; a wrapper {'state_dict', 'model', "
+                             "'model_kwargs'} names it in the file. Needs torchlogix installed; "
+                             "a whole pickled model (torch.save(model)) needs neither.")(f)
+
+
 @main.command("compile")
 @click.argument("model", type=click.Path(path_type=Path))
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(path_type=Path),
@@ -123,11 +148,12 @@ _parametrization_option = click.option(
                    "and the accuracy effect; verify then checks the RTL against that function). "
                    "Off by default.")
 @_parametrization_option
+@_arch_options
 @click.option("-f", "--force", is_flag=True, help="Replace an existing output directory.")
 def compile_cmd(model: Path, out_dir: Path, name, pipeline_stages, levels_per_stage,
                 luts_per_stage, script,
                 inputs, max_vectors, prove, board, device, lut_cells, carry_chains,
-                chain_length, care_set, parametrization, force) -> None:
+                chain_length, care_set, parametrization, arch, arch_kwargs, force) -> None:
     """Compile MODEL (a checkpoint) into a build directory.
 
     \b
@@ -147,7 +173,7 @@ def compile_cmd(model: Path, out_dir: Path, name, pipeline_stages, levels_per_st
                           inputs=inputs, max_vectors=max_vectors, prove=prove, force=force,
                           board=board, device=device, care_set=care_set, lut_cells=lut_cells,
                           carry_chains=carry_chains, chain_length=chain_length,
-                          parametrization=parametrization)
+                          parametrization=parametrization, arch=arch, arch_kwargs=arch_kwargs)
     result = compile_model(model, out_dir, opts, progress=_progress)
     _print_compile_summary(result.report)
 
@@ -295,14 +321,19 @@ def opt_cmd(src: Path, dst: Path, script, verify: bool) -> None:
 @click.argument("model", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 @_parametrization_option
-def info(model: Path, as_json: bool, parametrization) -> None:
+@_arch_options
+def info(model: Path, as_json: bool, parametrization, arch, arch_kwargs) -> None:
     """Print what the frontend sees in MODEL: layers, gates, gate types, wiring."""
     from .frontends.registry import load_model
 
-    frontend, loaded = load_model(model, parametrization=parametrization)
+    frontend, loaded = load_model(model, parametrization=parametrization, arch=arch,
+                                  arch_kwargs=arch_kwargs)
     desc = frontend.describe(loaded)
-    if as_json or frontend.name != "dlgn":
+    if as_json or frontend.name not in ("dlgn", "torchlogix"):
         click.echo(json.dumps(desc, indent=2, default=str))
+        return
+    if frontend.name == "torchlogix":
+        _print_layer_table(desc)
         return
     _print_dlgn_info(desc)
 
@@ -390,6 +421,23 @@ def _print_compile_summary(rep: dict) -> None:
                    f"{care['vectors_changed']} of {care['vectors']} vectors changed, accuracy "
                    f"{_pct(care['reference_accuracy'])} -> {_pct(care['accuracy'])} "
                    "(the RTL is checked against this function)")
+
+
+def _print_layer_table(desc: dict) -> None:
+    """torchlogix ``info``: one line per layer (shapes, gates per position and in all)."""
+    click.echo(f"{desc['source']}: {desc['format']} ({desc['library']}), {desc['num_classes']} "
+               f"classes, tau={desc['tau']:g}, beta={desc['beta']:g}")
+    click.echo(f"input: {desc['input']}")
+    head = f"{'layer':<16} {'type':<24} {'in':>12} {'out':>12} {'gates/pos':>9} {'gates':>10} " \
+           f"{'params':>9}  detail"
+    click.echo(head)
+    for r in desc["layers"]:
+        shape = lambda s: "x".join(map(str, s))  # noqa: E731
+        click.echo(f"{r['name']:<16} {r['type']:<24} {shape(r['in_shape']):>12} "
+                   f"{shape(r['out_shape']):>12} {r['gates_per_position']:>9} {r['gates']:>10} "
+                   f"{r['parameters']:>9}  {r['detail']}")
+    click.echo(f"logic gates: {desc['logic_gates']} (LUT neurons over all positions), class "
+               f"sums of {desc['block_size']} outputs each")
 
 
 def _print_dlgn_info(d: dict) -> None:

@@ -40,7 +40,7 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
     name = opts.name or default_name(out_dir)
     opts, target = resolve(opts, clock.say)
     with clock.stage("load") as st:
-        frontend, model = load_model(model_path, parametrization=opts.parametrization)
+        frontend, model = load_model(model_path, **opts.reading())
         st.detail = f"{model.format} model from {model_path}"
     with clock.stage("lower") as st:
         raw = frontend.lower(model)

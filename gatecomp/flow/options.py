@@ -39,6 +39,13 @@ class CompileOptions:
     carry_chains: bool = True  # with lut_cells on ECP5: GroupSum popcounts on CCU2C chains
     chain_length: int | None = None  # positions per carry chain (None: MAX_CHAIN_POSITIONS)
     parametrization: str | None = None  # DLGN state_dicts with (out, 4) weights: light | warp
+    arch: str | None = None  # torchlogix state_dicts: the zoo class that takes them
+    arch_kwargs: dict | None = None  # ... and its constructor arguments
+
+    def reading(self) -> dict:
+        """The options the model's reader takes (see ``frontends.registry.load_model``)."""
+        return {"parametrization": self.parametrization, "arch": self.arch,
+                "arch_kwargs": self.arch_kwargs}
 
 
 def resolve(opts: CompileOptions, say: Callable[[str], None]):

@@ -36,6 +36,8 @@ class Frontend:
     describe: Callable[[Any], dict]
     dataset_vectors: Callable[[Any, str], tuple[np.ndarray, np.ndarray] | None]
     own_forward: Callable[[Any, np.ndarray], OwnForward]
+    #: reading options the loader takes (``--parametrization``, ``--arch``, ...)
+    options: tuple[str, ...] = ()
 
 
 def _dlgn() -> Frontend:
@@ -50,7 +52,16 @@ def _dlgn() -> Frontend:
 
     return Frontend("dlgn", SUPPORTED_FORMATS, (".pt", ".pth", ".ckpt", ".bin", ""),
                     dlgn.load_dlgn, dlgn.lower_dlgn, dlgn.reference_outputs,
-                    dlgn.describe_dlgn, vectors, own_forward)
+                    dlgn.describe_dlgn, vectors, own_forward, ("parametrization",))
+
+
+def _torchlogix() -> Frontend:
+    from . import torchlogix as tlx
+
+    return Frontend("torchlogix", tlx.SUPPORTED_FORMATS, (".pt", ".pth", ".ckpt", ".bin", ""),
+                    tlx.load_torchlogix, tlx.lower_network, tlx.reference_outputs,
+                    tlx.describe, tlx.dataset_vectors, tlx.own_forward,
+                    ("arch", "arch_kwargs"))
 
 
 def _bnn() -> Frontend:
@@ -72,43 +83,51 @@ def _qnn() -> Frontend:
 #: factories, so importing the registry does not import every frontend's dependencies. The BNN
 #: and QNN frontends come first: they claim only dicts with ``"format": "gatecomp.bnn"`` /
 #: ``"gatecomp.qnn"`` (sniffing a file memory-maps it), ``.onnx`` files (QNN) and modules of
-#: their own layers (binary layers before integer ones: the BNN frontend is tried first), while
-#: the DLGN frontend reports every other module or dict it cannot read as an error rather than
-#: passing it on.
-FRONTEND_FACTORIES: list[Callable[[], Frontend]] = [_bnn, _qnn, _dlgn]
+#: their own layers (binary layers before integer ones: the BNN frontend is tried first); the
+#: torchlogix frontend claims pickles of torchlogix modules and state_dicts whose architecture
+#: is named, while the DLGN frontend reports every other module or dict it cannot read as an
+#: error rather than passing it on.
+FRONTEND_FACTORIES: list[Callable[[], Frontend]] = [_bnn, _qnn, _torchlogix, _dlgn]
+
+#: each reading option as the command line spells it
+OPTION_FLAGS = {"parametrization": "--parametrization", "arch": "--arch",
+                "arch_kwargs": "--arch-kwargs"}
 
 
 def frontends() -> list[Frontend]:
     return [make() for make in FRONTEND_FACTORIES]
 
 
-def load_model(source: str | Path | Any, *, parametrization: str | None = None
-               ) -> tuple[Frontend, Any]:
+def load_model(source: str | Path | Any, **options: Any) -> tuple[Frontend, Any]:
     """Find the frontend for ``source`` (a path or an in-memory module) and load it.
 
-    ``parametrization`` names the logic layers' parametrization (DLGN only: a torchlogix
-    state_dict's (out, 4) weights may be light or warp).
+    ``options`` are reading options, each taken by the frontends that list it (None: not
+    given): ``parametrization`` (DLGN: a torchlogix state_dict's (out, 4) weights may be light
+    or warp), ``arch``/``arch_kwargs`` (torchlogix: the zoo class of a state_dict).
     """
-    available = frontends()
-    if isinstance(source, str | Path):
-        suffix = Path(source).suffix.lower()
-        if suffix == ".onnx":
-            for module in ("onnx", "qonnx"):
-                require(module, f"{source}: reading an ONNX graph")
-        candidates = [f for f in available if suffix in f.suffixes] or [
-            f for f in available if "" in f.suffixes]
-    else:
-        candidates = available
-    for fe in candidates:
-        named = {"parametrization": parametrization} \
-            if parametrization is not None and fe.name == "dlgn" else {}
+    given = {k: v for k, v in options.items() if v is not None}
+    for fe in _candidates(source):
+        named = {k: v for k, v in given.items() if k in fe.options}
         try:
             model = fe.load(source, **named)
         except UnknownFormatError:
             continue
-        if parametrization is not None and not named:
-            raise GatecompError(f"{source}: --parametrization applies to logic gate networks, "
-                                f"not to this {fe.name} model")
+        unused = [k for k in given if k not in named]
+        if unused:
+            raise GatecompError(f"{source}: {OPTION_FLAGS.get(unused[0], unused[0])} does not "
+                                f"apply to this {fe.name} model")
         return fe, model
-    formats = ", ".join(fmt for f in available for fmt in f.formats)
+    formats = ", ".join(fmt for f in frontends() for fmt in f.formats)
     raise GatecompError(f"{source}: not a model format gatecomp knows (supported: {formats})")
+
+
+def _candidates(source: object) -> list[Frontend]:
+    available = frontends()
+    if not isinstance(source, str | Path):
+        return available
+    suffix = Path(source).suffix.lower()
+    if suffix == ".onnx":
+        for module in ("onnx", "qonnx"):
+            require(module, f"{source}: reading an ONNX graph")
+    return [f for f in available if suffix in f.suffixes] or [
+        f for f in available if "" in f.suffixes]
