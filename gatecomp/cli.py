@@ -27,6 +27,9 @@ class _Group(click.Group):
             raise click.ClickException(str(exc)) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except BrokenPipeError:  # the reader of our output went away (`| head`): not a bug
+            sys.stderr.close()
+            ctx.exit(0)
         except Exception as exc:  # noqa: BLE001 - a bug: say so in one line, keep the traceback
             if ctx.obj and ctx.obj.get("debug"):
                 raise
@@ -82,7 +85,13 @@ def _json_object(_ctx, _param, value: str | None) -> dict | None:
 
 
 def _arch_options(f):
-    """``--arch``/``--arch-kwargs``: the torchlogix zoo class a bare state_dict belongs to."""
+    """``--arch``/``--arch-kwargs``: the torchlogix zoo class a bare state_dict belongs to;
+    ``--input-bits``: integer features compared in hardware."""
+    f = click.option("--input-bits", type=click.IntRange(1, 24), metavar="N",
+                     help="For a torchlogix model that starts with a binarization layer: the "
+                          "circuit takes N-bit unsigned features (e.g. 8 for pixels) and "
+                          "compares them with the learned thresholds in hardware. Default: "
+                          "it takes the binarization's output bits.")(f)
     f = click.option("--arch-kwargs", callback=_json_object, metavar="JSON",
                      help="Constructor arguments of --arch as a JSON object, e.g. "
                           "'{\"thresholds\": [0.5], \"binarization\": \"dummy\", "
@@ -153,7 +162,8 @@ def _arch_options(f):
 def compile_cmd(model: Path, out_dir: Path, name, pipeline_stages, levels_per_stage,
                 luts_per_stage, script,
                 inputs, max_vectors, prove, board, device, lut_cells, carry_chains,
-                chain_length, care_set, parametrization, arch, arch_kwargs, force) -> None:
+                chain_length, care_set, parametrization, arch, arch_kwargs, input_bits,
+                force) -> None:
     """Compile MODEL (a checkpoint) into a build directory.
 
     \b
@@ -173,7 +183,8 @@ def compile_cmd(model: Path, out_dir: Path, name, pipeline_stages, levels_per_st
                           inputs=inputs, max_vectors=max_vectors, prove=prove, force=force,
                           board=board, device=device, care_set=care_set, lut_cells=lut_cells,
                           carry_chains=carry_chains, chain_length=chain_length,
-                          parametrization=parametrization, arch=arch, arch_kwargs=arch_kwargs)
+                          parametrization=parametrization, arch=arch, arch_kwargs=arch_kwargs,
+                          input_bits=input_bits)
     result = compile_model(model, out_dir, opts, progress=_progress)
     _print_compile_summary(result.report)
 
@@ -322,12 +333,12 @@ def opt_cmd(src: Path, dst: Path, script, verify: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 @_parametrization_option
 @_arch_options
-def info(model: Path, as_json: bool, parametrization, arch, arch_kwargs) -> None:
+def info(model: Path, as_json: bool, parametrization, arch, arch_kwargs, input_bits) -> None:
     """Print what the frontend sees in MODEL: layers, gates, gate types, wiring."""
     from .frontends.registry import load_model
 
     frontend, loaded = load_model(model, parametrization=parametrization, arch=arch,
-                                  arch_kwargs=arch_kwargs)
+                                  arch_kwargs=arch_kwargs, input_bits=input_bits)
     desc = frontend.describe(loaded)
     if as_json or frontend.name not in ("dlgn", "torchlogix"):
         click.echo(json.dumps(desc, indent=2, default=str))

@@ -41,11 +41,12 @@ class CompileOptions:
     parametrization: str | None = None  # DLGN state_dicts with (out, 4) weights: light | warp
     arch: str | None = None  # torchlogix state_dicts: the zoo class that takes them
     arch_kwargs: dict | None = None  # ... and its constructor arguments
+    input_bits: int | None = None  # torchlogix binarization: the circuit takes N-bit features
 
     def reading(self) -> dict:
         """The options the model's reader takes (see ``frontends.registry.load_model``)."""
         return {"parametrization": self.parametrization, "arch": self.arch,
-                "arch_kwargs": self.arch_kwargs}
+                "arch_kwargs": self.arch_kwargs, "input_bits": self.input_bits}
 
 
 def resolve(opts: CompileOptions, say: Callable[[str], None]):

@@ -61,7 +61,7 @@ def _torchlogix() -> Frontend:
     return Frontend("torchlogix", tlx.SUPPORTED_FORMATS, (".pt", ".pth", ".ckpt", ".bin", ""),
                     tlx.load_torchlogix, tlx.lower_network, tlx.reference_outputs,
                     tlx.describe, tlx.dataset_vectors, tlx.own_forward,
-                    ("arch", "arch_kwargs"))
+                    ("arch", "arch_kwargs", "input_bits"))
 
 
 def _bnn() -> Frontend:
@@ -91,7 +91,7 @@ FRONTEND_FACTORIES: list[Callable[[], Frontend]] = [_bnn, _qnn, _torchlogix, _dl
 
 #: each reading option as the command line spells it
 OPTION_FLAGS = {"parametrization": "--parametrization", "arch": "--arch",
-                "arch_kwargs": "--arch-kwargs"}
+                "arch_kwargs": "--arch-kwargs", "input_bits": "--input-bits"}
 
 
 def frontends() -> list[Frontend]:
@@ -103,7 +103,9 @@ def load_model(source: str | Path | Any, **options: Any) -> tuple[Frontend, Any]
 
     ``options`` are reading options, each taken by the frontends that list it (None: not
     given): ``parametrization`` (DLGN: a torchlogix state_dict's (out, 4) weights may be light
-    or warp), ``arch``/``arch_kwargs`` (torchlogix: the zoo class of a state_dict).
+    or warp), ``arch``/``arch_kwargs`` (torchlogix: the zoo class of a state_dict),
+    ``input_bits`` (torchlogix: the circuit compares integer features with the model's
+    binarization thresholds).
     """
     given = {k: v for k, v in options.items() if v is not None}
     for fe in _candidates(source):

@@ -30,10 +30,13 @@ __all__ = ["SUPPORTED_FORMATS", "Network", "describe", "load_torchlogix", "lower
 
 
 def load_torchlogix(source: str | Path | nn.Module | Network, *, arch: str | None = None,
-                    arch_kwargs: dict | None = None) -> Network:
+                    arch_kwargs: dict | None = None, input_bits: int | None = None) -> Network:
     """Read a torchlogix model: a ``torch.save(model)`` file, a module, or a state_dict file
     with its architecture (wrapper ``{"state_dict", "model": NAME, "model_kwargs"}`` or
-    ``arch``). Raises UnknownFormatError when the source is not torchlogix's."""
+    ``arch``). ``input_bits``: for a model that starts with a binarization layer, the circuit
+    takes unsigned features of that many bits and compares them with the thresholds in
+    hardware (default: it takes the binarization's output bits). Raises UnknownFormatError
+    when the source is not torchlogix's."""
     if isinstance(source, Network):
         return source
     if isinstance(source, nn.Module):
@@ -42,7 +45,7 @@ def load_torchlogix(source: str | Path | nn.Module | Network, *, arch: str | Non
         label, obj = str(source), load_file(source)
     else:
         raise UnknownFormatError(type(source).__name__)
-    return read_network(source_of(obj, label, arch, arch_kwargs), VERSION)
+    return read_network(source_of(obj, label, arch, arch_kwargs), VERSION, input_bits)
 
 
 def dataset_vectors(net: Network, split: str) -> None:

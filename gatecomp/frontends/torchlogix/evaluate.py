@@ -41,15 +41,31 @@ def _last_uses(net: Network) -> dict[int, int]:
     return last
 
 
+def first_bits(net: Network, x: np.ndarray) -> np.ndarray:
+    """Value 0 (the first layer's bits) of the circuit's inputs ``x``: the bits themselves, or
+    the features (``bits`` LSB-first per feature) compared with the thresholds."""
+    c = net.comparators
+    if c is None:
+        return x.astype(bool)
+    weights = 1 << np.arange(c.bits, dtype=np.int64)
+    features = x.reshape(len(x), c.features, c.bits).astype(np.int64) @ weights
+    return features[:, c.feature_of_bit] >= c.const_of_bit[None, :]
+
+
+def _cells(stage: Stage) -> int:
+    """Bits one sample gathers for ``stage`` (sizes the evaluation chunks)."""
+    rows = stage.inputs.shape[0] if isinstance(stage, LutStage) else stage.inputs[0].shape[0]
+    return stage.width * rows
+
+
 def class_counts(net: Network, x: np.ndarray) -> np.ndarray:
     """(samples, classes) int64 counts for 0/1 inputs ``x`` (samples, input_width)."""
-    widest = max(net.input_width, *(s.width * (s.inputs.shape[0] if isinstance(s, LutStage)
-                                               else s.inputs[0].shape[0]) for s in net.stages))
+    widest = max(net.input_width, net.bits_width, *(_cells(s) for s in net.stages))
     chunk = max(1, min(4096, (32 << 20) // widest))
     counts = np.zeros((len(x), net.num_classes), dtype=np.int64)
     last = _last_uses(net)
     for at in range(0, len(x), chunk):
-        values: list[np.ndarray | None] = [x[at:at + chunk].astype(bool)]
+        values: list[np.ndarray | None] = [first_bits(net, x[at:at + chunk])]
         for i, stage in enumerate(net.stages):
             values.append(_apply(stage, values))
             for src, use in last.items():

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...aig import AIGBuilder, LogicNet, Port, bit_names
-from ...synth.arith import popcount_merged
+from ...synth.arith import ge_const, popcount_merged
 from ...synth.lut_layer import lower_luts
 from ..classifier import class_ports, classifier_aig
 from .network import LutStage, Network, OrStage
@@ -44,6 +44,17 @@ def lower_stage(builder: AIGBuilder, stage: LutStage | OrStage, values: list[np.
     return _or_all(builder, np.concatenate(parts, axis=0))
 
 
+def first_bits(builder: AIGBuilder, net: Network) -> np.ndarray:
+    """Literals of value 0: the input bits, or one comparator per binarization output bit
+    (identical feature/constant pairs share one)."""
+    x = builder.inputs()
+    c = net.comparators
+    if c is None:
+        return x
+    words = x.reshape(c.features, c.bits)
+    return ge_const(builder, words[c.feature_of_bit], c.const_of_bit)
+
+
 def output_ports(net: Network) -> tuple[Port, ...]:
     return class_ports("count", net.num_classes, max(1, net.block_size.bit_length()))
 
@@ -52,7 +63,7 @@ def lower_network(net: Network) -> LogicNet:
     """Input port ``x`` (the circuit's input bits, C-order), outputs ``count0..`` and ``pred``."""
     in_ports = (Port("x", net.input_width),)
     builder = AIGBuilder(net.input_width, bit_names(in_ports))
-    values = [builder.inputs()]
+    values = [first_bits(builder, net)]
     for stage in net.stages:
         values.append(lower_stage(builder, stage, values))
     last = values[-1].reshape(net.num_classes, net.block_size)
@@ -82,6 +93,11 @@ def input_description(net: Network) -> str:
     shape = "x".join(str(d) for d in net.input_shape)
     if net.binarization is None:
         return f"the model's input bits ({shape}, C-order)"
-    b = net.binarization
+    b, c = net.binarization, net.comparators
+    if c is not None:
+        feats = "x".join(str(d) for d in c.feature_shape)
+        return (f"{c.bits}-bit unsigned features ({feats}, C-order, LSB first), compared with "
+                f"the {b.kind}'s thresholds in hardware ({b.thresholds.shape[-1]} per feature)")
     return (f"the output bits of the model's {b.kind} ({shape}, C-order: feature x > threshold, "
-            f"{b.thresholds.shape[-1]} thresholds per feature)")
+            f"{b.thresholds.shape[-1]} thresholds per feature; --input-bits N takes the "
+            "features)")

@@ -67,6 +67,24 @@ class Binarization:
     bits_shape: tuple[int, ...]
 
 
+@dataclass(frozen=True, eq=False)
+class Comparators:
+    """The circuit takes ``bits``-bit unsigned features and compares them in hardware.
+
+    Bit ``j`` of value 0 (the binarization's output, C-order) is ``feature[feature_of_bit[j]]
+    >= const_of_bit[j]``: for an integer ``x``, ``x > t`` is ``x >= floor(t) + 1``.
+    """
+
+    feature_shape: tuple[int, ...]
+    bits: int
+    feature_of_bit: np.ndarray  # (value-0 width,) int64
+    const_of_bit: np.ndarray  # (value-0 width,) int64
+
+    @property
+    def features(self) -> int:
+        return math.prod(self.feature_shape)
+
+
 @dataclass(frozen=True)
 class GroupSumSpec:
     k: int
@@ -102,10 +120,18 @@ class Network:
     version: str
     origin: object = None  # the unpickled/in-memory module (stand-ins or torchlogix's own)
     arch: dict = field(default_factory=dict)  # zoo class and kwargs for a state_dict
+    comparators: Comparators | None = None  # integer features in, compared in hardware
+
+    @property
+    def bits_width(self) -> int:
+        """Width of value 0: the bits the first logic layer reads."""
+        return math.prod(self.input_shape)
 
     @property
     def input_width(self) -> int:
-        return math.prod(self.input_shape)
+        """Width of the circuit's input port: the bits, or the features' bits."""
+        c = self.comparators
+        return self.bits_width if c is None else c.features * c.bits
 
     @property
     def output_value(self) -> int:

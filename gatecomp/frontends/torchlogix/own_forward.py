@@ -77,7 +77,8 @@ def run(module: nn.Module, net: Network, x: np.ndarray) -> dict[str, np.ndarray]
     """Counts and class of ``module``'s eval forward on the circuit's input bits ``x``."""
     modes = {m: m.training for m in module.modules()}
     module.eval()
-    binarize = _leading_binarization(module) if net.binarization is not None else None
+    binarize = _leading_binarization(module) \
+        if net.binarization is not None and net.comparators is None else None
     captured: list[torch.Tensor] = []
     hooks = [_group_sum(module).register_forward_hook(
         lambda _m, inputs, _out: captured.append(inputs[0].detach()))]
@@ -86,7 +87,9 @@ def run(module: nn.Module, net: Network, x: np.ndarray) -> dict[str, np.ndarray]
         with torch.no_grad():
             for at in range(0, len(x), 1024):
                 bits = torch.from_numpy(x[at:at + 1024].astype(np.float32))
-                if binarize is None:
+                if net.comparators is not None:
+                    scores = module(_features(net, x[at:at + 1024]))
+                elif binarize is None:
                     scores = module(bits.reshape(len(bits), *net.input_shape))
                 else:
                     hooks.append(binarize.register_forward_hook(
@@ -105,6 +108,14 @@ def run(module: nn.Module, net: Network, x: np.ndarray) -> dict[str, np.ndarray]
     result["pred"] = torch.cat(preds).numpy().astype(np.int64) if preds else \
         np.zeros(0, np.int64)
     return result
+
+
+def _features(net: Network, x: np.ndarray) -> torch.Tensor:
+    """The circuit's input words as the float feature tensor the model takes."""
+    c = net.comparators
+    weights = 1 << np.arange(c.bits, dtype=np.int64)
+    values = x.reshape(len(x), c.features, c.bits).astype(np.int64) @ weights
+    return torch.from_numpy(values.astype(np.float32)).reshape(len(x), *c.feature_shape)
 
 
 def _dummy_features(net: Network, n: int) -> torch.Tensor:

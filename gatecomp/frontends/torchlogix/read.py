@@ -12,10 +12,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import torch
 from torch import nn
 
 from ...errors import GatecompError
+from . import binarize as bz
 from . import stages as st
 from .load import Source
 from .modules import check, where_of
@@ -94,8 +94,9 @@ class _Walk:
         return v, sa
 
 
-def read_network(src: Source, version: str) -> Network:
-    """The validated network of ``src``'s module tree."""
+def read_network(src: Source, version: str, input_bits: int | None = None) -> Network:
+    """The validated network of ``src``'s module tree; ``input_bits``: the circuit takes
+    features of that many bits and compares them in hardware (models with a binarization)."""
     layers = leaves(src.module, src.label)
     if not layers:
         raise GatecompError(f"{src.label}: the model has no layers")
@@ -106,7 +107,7 @@ def read_network(src: Source, version: str) -> Network:
                             "has no classes to compile (its last layer is "
                             f"{short_name(last)})")
     group_sum = st.group_sum(last, where_of(src.label, last_path, last))
-    shape = st.input_shape(layers[:-1], src.label)
+    shape, flattened = st.input_shape(layers[:-1], src.label)
     walk = _Walk(src.label, shape)
     value = 0
     for path, m in layers[:-1]:
@@ -120,11 +121,25 @@ def read_network(src: Source, version: str) -> Network:
         raise GatecompError(f"{src.label}: GroupSum k={group_sum.k} does not divide the last "
                             f"layer's width {shape[0]}")
     st.check_scores_order(group_sum, shape[0] // group_sum.k, src.label)
-    if binarization is not None:
-        binarization = st.binarization(binarization[1], walk.shapes[0],
-                                       where_of(src.label, *binarization))
-    return Network(walk.shapes[0], walk.stages, group_sum, binarization, walk.rows,
-                   src.label, src.format, version, src.module, src.arch)
+    record, compare = _binarization(binarization, walk.shapes[0], flattened, input_bits,
+                                    src.label)
+    return Network(walk.shapes[0], walk.stages, group_sum, record, walk.rows,
+                   src.label, src.format, version, src.module, src.arch, compare)
+
+
+def _binarization(leading, bits_shape, flattened: bool, input_bits: int | None, label: str):
+    """``(record, comparators)`` of the leading binarization (None, None without one)."""
+    if leading is None:
+        if input_bits is not None:
+            raise GatecompError(f"{label}: --input-bits applies to models that start with a "
+                                "binarization layer (this one takes bits)")
+        return None, None
+    where = where_of(label, *leading)
+    record = bz.binarization(leading[1], bits_shape, where)
+    if input_bits is None:
+        return record, None
+    return record, bz.comparators(record, bz.thresholds(leading[1]), flattened, input_bits,
+                                  where)
 
 
 def _leading_binarization(layers: list, label: str):
@@ -136,6 +151,3 @@ def _leading_binarization(layers: list, label: str):
     return layers[0], layers[1:]
 
 
-def thresholds_of(m: nn.Module) -> torch.Tensor:
-    """The thresholds the binarization's eval forward compares with (torch's own ops)."""
-    return st.binarization_thresholds(m)

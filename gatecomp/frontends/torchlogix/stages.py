@@ -16,11 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from ...errors import GatecompError
-from .network import Binarization, GroupSumSpec, LayerRow, LutStage, OrStage, Stage
+from .network import GroupSumSpec, LayerRow, LutStage, OrStage, Stage
 from .standins import short_name
 from .tables import eval_tables
 
@@ -290,8 +289,10 @@ def check_scores_order(gs: GroupSumSpec, block: int, label: str) -> None:
                             "rounding; gatecomp refuses rather than guess its tie")
 
 
-def input_shape(layers: list[tuple[str, nn.Module]], label: str) -> tuple[int, ...]:
-    """The shape of the tensor the first layer after any Flatten/Identity reads."""
+def input_shape(layers: list[tuple[str, nn.Module]], label: str
+                ) -> tuple[tuple[int, ...], bool]:
+    """The shape of the tensor the first logic layer reads, and whether a Flatten (which
+    hides the shape before it) comes first."""
     flattened = False
     for _path, m in layers:
         kind = short_name(m)
@@ -300,13 +301,13 @@ def input_shape(layers: list[tuple[str, nn.Module]], label: str) -> tuple[int, .
         elif isinstance(m, nn.Identity):
             continue
         elif kind == "ResidualLogicBlock" and not flattened:
-            return input_shape(_opened(m._modules["main"]), label)
+            return input_shape(_opened(m._modules["main"]), label)[0], False
         elif kind == "LogicDense":
-            return (int(m.in_dim),)
+            return (int(m.in_dim),), flattened
         elif kind.startswith("LogicConv") and not flattened:
             conn = m._modules["connections"]
             dims = conn.orig_in_dim if "Transpose" in kind else m.in_dim
-            return (int(m.channels), *(int(d) for d in dims))
+            return (int(m.channels), *(int(d) for d in dims)), False
         else:
             break
     raise GatecompError(f"{label}: cannot tell the input shape: the first logic layer must be "
@@ -317,26 +318,3 @@ def _opened(m: nn.Module) -> list[tuple[str, nn.Module]]:
     if isinstance(m, nn.Sequential):
         return [pair for key, child in m._modules.items() for pair in _opened(child)]
     return [("", m)]
-
-
-def binarization_thresholds(m: nn.Module) -> torch.Tensor:
-    """``get_thresholds()`` of torchlogix's binarization layers, with torch's own ops."""
-    if short_name(m) != "LearnableBinarization":
-        return m._buffers["thresholds"]
-    raw = m._parameters["raw_diffs"].detach()
-    first = raw[..., :1]
-    if raw.shape[-1] == 1:
-        return torch.cumsum(first, dim=-1)
-    scale = m.temperature_softplus + 1e-6
-    rest = scale * F.softplus(raw[..., 1:] / scale)
-    return torch.cumsum(torch.cat([first, rest], dim=-1), dim=-1)
-
-
-def binarization(m: nn.Module, out_shape: tuple[int, ...], where: str) -> Binarization:
-    """What the leading binarization computes (recorded; the circuit takes its output bits)."""
-    t = binarization_thresholds(m)
-    if not isinstance(t, torch.Tensor) or not bool(torch.isfinite(t).all()):
-        raise GatecompError(f"{where}: thresholds missing or not finite")
-    thresholds = t.detach().cpu().numpy().reshape(-1, t.shape[-1]) if t.ndim else \
-        t.detach().cpu().numpy().reshape(1, 1)
-    return Binarization(short_name(m), thresholds, int(m.feature_dim), out_shape)
