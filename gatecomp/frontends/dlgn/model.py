@@ -22,6 +22,7 @@ from ...nn import GroupSum, LogicLayer, ThermometerEncoding
 from ...nn.logic_layer import PARAMETRIZATIONS
 from ..classifier import in_memory_label
 from . import formats as dlgn_formats
+from .strict import ARCH_HINT
 
 
 @dataclass(frozen=True, eq=False)
@@ -238,7 +239,11 @@ def _build_layer(i: int, p: dlgn_formats.ParsedLogic, width: int | None,
             or idx.dtype == torch.bool or tuple(idx.shape) != (2, out):
         got = (f"{tuple(idx.shape)} {str(idx.dtype).removeprefix('torch.')}"
                if isinstance(idx, torch.Tensor) else type(idx).__name__)
-        raise GatecompError(f"{where}: wiring has shape {got}, expected integer (2, {out})")
+        rank = f"; lut_rank {idx.shape[0]} wiring: {ARCH_HINT}" \
+            if isinstance(idx, torch.Tensor) and idx.ndim == 2 and idx.shape[0] in (1, 4, 6) \
+            else ""
+        raise GatecompError(f"{where}: wiring has shape {got}, expected integer (2, {out})"
+                            f"{rank}")
     idx = idx.to(torch.int64)
     in_dim = p.in_dim
     if in_dim is not None and width is not None and in_dim != width:

@@ -57,9 +57,21 @@ def layer_kind(key: str) -> str:
     return "a layer the DLGN frontend does not know"
 
 
+#: how to compile a torchlogix state_dict the DLGN reader cannot take
+ARCH_HINT = ("a bare state_dict does not say how torchlogix built these layers: save the whole "
+             "model (torch.save(model)), or name its zoo class with --arch NAME or a wrapper "
+             "{'state_dict', 'model': NAME, 'model_kwargs'}")
+
+
 def refuse_unread_keys(source: str, keys: Iterable[str], consumed: set[str]) -> None:
-    """Raise on the first key of ``keys`` that no layer consumed, naming whose it seems."""
-    refuse_unread_entries(source, keys, consumed, layer_kind)
+    """Raise on the first key of ``keys`` that no layer consumed, naming whose it seems (and,
+    for a torchlogix layer, how to compile it)."""
+    try:
+        refuse_unread_entries(source, keys, consumed, layer_kind)
+    except GatecompError as exc:
+        if "torchlogix" not in str(exc):
+            raise
+        raise GatecompError(f"{exc}; {ARCH_HINT}") from None
 
 
 def refuse_position_gaps(source: str, prefixes: list[str]) -> None:
