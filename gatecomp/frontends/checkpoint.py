@@ -22,6 +22,16 @@ def save_checkpoint(path: str | Path, checkpoint: dict) -> Path:
     return path
 
 
+def model_file(path: str | Path) -> Path:
+    """``path`` as a Path, after refusing one that does not exist or is not a file."""
+    path = Path(path)
+    if not path.exists():
+        raise GatecompError(f"model file not found: {path}")
+    if not path.is_file():
+        raise GatecompError(f"model path is not a file: {path}")
+    return path
+
+
 def read_checkpoint(path: str | Path, fmt: str) -> dict:
     """Load ``path`` if it is a checkpoint dict with ``"format": fmt``, else UnknownFormatError.
 

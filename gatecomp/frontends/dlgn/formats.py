@@ -43,7 +43,7 @@ from torch import nn
 
 from ...errors import GatecompError, UnknownFormatError
 from ...nn import GroupSum, LogicLayer, ThermometerEncoding
-from ..checkpoint import save_checkpoint
+from ..checkpoint import model_file, save_checkpoint
 from ..strict import refuse_unread_state
 from . import difflogic_shim
 from .strict import (
@@ -96,11 +96,7 @@ class ParsedNet:
 # -- loading a file ------------------------------------------------------------------------
 def load_file(path: str | Path) -> object:
     """``torch.load`` with ``weights_only=True`` and the difflogic allow-list, errors mapped."""
-    path = Path(path)
-    if not path.exists():
-        raise GatecompError(f"model file not found: {path}")
-    if not path.is_file():
-        raise GatecompError(f"model path is not a file: {path}")
+    path = model_file(path)
     safe = [*difflogic_shim.SAFE_GLOBALS, LogicLayer, GroupSum]
     try:
         with torch.serialization.safe_globals(safe):

@@ -25,7 +25,12 @@ from ...errors import GatecompError
 from ..reference import OwnForward, input_bits, reading_only
 from . import difflogic_shim
 from .model import DLGNModel
-from .torchlogix_import import import_torchlogix, torchlogix_version
+from .torchlogix_import import (
+    import_torchlogix,
+    load_strictly,
+    not_installed_reason,
+    torchlogix_version,
+)
 
 
 def own_forward(model: DLGNModel, x_bits: np.ndarray) -> OwnForward:
@@ -49,8 +54,7 @@ def own_forward(model: DLGNModel, x_bits: np.ndarray) -> OwnForward:
 def _torchlogix_forward(model: DLGNModel, x_bits: np.ndarray) -> OwnForward:
     version = torchlogix_version()
     if version is None:
-        return reading_only("torchlogix is not installed here: pip install --no-deps "
-                            "torchlogix==0.2.2 to check against its forward")
+        return reading_only(not_installed_reason())
     rebuilt = _torchlogix_sequential(model)
     if rebuilt is None:
         return reading_only("the state_dict's keys are not those of an nn.Sequential, so "
@@ -75,12 +79,7 @@ def _torchlogix_sequential(model: DLGNModel) -> nn.Sequential | None:
     mods.append(tlx.layers.GroupSum(model.num_classes, model.tau))
     seq = nn.Sequential(*mods)
     sd = {k: v for k, v in model.state_dict.items() if not k.endswith("._export_lut_ids")}
-    try:
-        seq.load_state_dict(sd, strict=True)
-    except RuntimeError as exc:
-        first = str(exc).strip().splitlines()[0]
-        raise GatecompError(f"{model.source}: torchlogix's own LogicDense model does not take "
-                            f"this state_dict ({first[:200]})") from None
+    load_strictly(seq, sd, f"{model.source}: torchlogix's own LogicDense model")
     return seq
 
 

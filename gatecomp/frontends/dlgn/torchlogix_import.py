@@ -16,6 +16,13 @@ import sys
 import types
 from importlib import metadata
 
+from torch import nn
+
+from ...errors import GatecompError
+
+#: how to install torchlogix so that its layers can serve as the reference
+INSTALL = "pip install --no-deps torchlogix==0.2.2"
+
 
 def torchlogix_version() -> str | None:
     """The installed torchlogix version, or None."""
@@ -47,3 +54,18 @@ def _enter_without_init() -> None:
     package.__file__ = spec.origin
     sys.modules["torchlogix"] = package
     importlib.import_module("torchlogix.layers")
+
+
+def not_installed_reason() -> str:
+    """Why a check runs against gatecomp's reading only when torchlogix is missing."""
+    return f"torchlogix is not installed here: {INSTALL} to check against its forward"
+
+
+def load_strictly(module: nn.Module, state_dict: dict, what: str) -> None:
+    """``module.load_state_dict(state_dict, strict=True)``; ``what`` names the module in the
+    one-line error (torchlogix, too, must take every entry)."""
+    try:
+        module.load_state_dict(state_dict, strict=True)
+    except RuntimeError as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise GatecompError(f"{what} does not take this state_dict ({first[:200]})") from None

@@ -21,7 +21,8 @@ import torch
 from torch import nn
 
 from ...errors import GatecompError, UnknownFormatError
-from ..dlgn.torchlogix_import import import_torchlogix, torchlogix_version
+from ..checkpoint import model_file
+from ..dlgn.torchlogix_import import INSTALL, import_torchlogix, load_strictly, torchlogix_version
 from .standins import SAFE_GLOBALS, STAND_INS, StandIn
 
 #: zoo modules whose Sequential subclasses a pickled model may name
@@ -53,11 +54,7 @@ class Source:
 
 def load_file(path: str | Path) -> object:
     """The unpickled object, torchlogix classes as stand-ins; errors as one line."""
-    path = Path(path)
-    if not path.exists():
-        raise GatecompError(f"model file not found: {path}")
-    if not path.is_file():
-        raise GatecompError(f"model path is not a file: {path}")
+    path = model_file(path)
     return load_file_with(path, lambda name: _zoo_stand_in(name, path), SAFE_GLOBALS)
 
 
@@ -139,12 +136,7 @@ def _from_state_dict(obj: dict, label: str, arch: str | None, arch_kwargs: dict 
     if not isinstance(sd, dict):
         raise GatecompError(f"{label}: the wrapper has no 'state_dict' dict")
     module = build_zoo_model(name, kwargs, label)
-    try:
-        module.load_state_dict(sd, strict=True)
-    except RuntimeError as exc:
-        first = str(exc).strip().splitlines()[0]
-        raise GatecompError(f"{label}: torchlogix's {name} does not take this state_dict "
-                            f"({first[:200]})") from None
+    load_strictly(module, sd, f"{label}: torchlogix's {name}")
     return Source(module, label, "torchlogix.state_dict", {"model": name, "kwargs": kwargs})
 
 
@@ -152,8 +144,7 @@ def build_zoo_model(name: str, kwargs: dict, label: str) -> nn.Module:
     """torchlogix's zoo class ``name`` built with ``kwargs`` (thresholds as a tensor)."""
     if torchlogix_version() is None:
         raise GatecompError(f"{label}: building {name} from a state_dict needs torchlogix "
-                            "(pip install --no-deps torchlogix==0.2.2); a whole pickled model "
-                            "(torch.save(model)) does not")
+                            f"({INSTALL}); a whole pickled model (torch.save(model)) does not")
     tlx = import_torchlogix()
     import importlib
 

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..dlgn.torchlogix_import import import_torchlogix, torchlogix_version
+from ..dlgn.torchlogix_import import import_torchlogix, not_installed_reason, torchlogix_version
 from ..reference import OwnForward, input_bits, reading_only
 from .load import load_file_with
 from .network import Network
@@ -29,8 +29,7 @@ from .standins import STAND_INS, TORCH_CLASSES, short_name
 def own_forward(net: Network, x_bits: np.ndarray) -> OwnForward:
     version = torchlogix_version()
     if version is None:
-        return reading_only("torchlogix is not installed here: pip install --no-deps "
-                            "torchlogix==0.2.2 to check against its forward")
+        return reading_only(not_installed_reason())
     module = _real_module(net)
     x = input_bits(x_bits, net.input_width)
     how = {"torchlogix.pickle": "the pickled model reloaded with torchlogix's classes",
