@@ -260,9 +260,6 @@ def test_refuses_foreign_class_in_pickle(tmp_path):
     _refused(None, path, loader=load_model)
 
 
-@pytest.mark.xfail(strict=True, reason="a pickle naming a non-torchlogix class is refused as "
-                   "UnknownFormatError(path) (load.py load_file_with), so the registry's message "
-                   "comes from the dlgn frontend and blames LogicDense, not the foreign class")
 def test_foreign_class_in_pickle_is_named(tmp_path):
     path = tmp_path / "m.pt"
     torch.save(_foreign_model(), path)

@@ -12,7 +12,9 @@
 
 from __future__ import annotations
 
+import pickletools
 import re
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,7 +73,7 @@ def load_file_with(path: Path, resolve: Callable[[str], type | None],
             name = _unsupported_global(exc)
             cls = resolve(name) if name and name.startswith("torchlogix.") else None
             if cls is None:
-                raise UnknownFormatError(str(path)) from None
+                _refuse_foreign(path, name)
             extra.append((cls, name))
     raise GatecompError(f"{path}: the pickle names too many torchlogix classes")
 
@@ -80,6 +82,27 @@ def _real_safe() -> list:
     from .own_forward import real_safe_globals
 
     return real_safe_globals()
+
+
+def _refuse_foreign(path: Path, name: str | None) -> None:
+    """A torchlogix model holding a class gatecomp does not read is refused naming that class;
+    any other unreadable file is left to the next frontend."""
+    if name is not None and any(g.startswith("torchlogix.") for g in pickled_globals(path)):
+        raise GatecompError(f"{path}: the torchlogix model holds {name}, which is not a layer "
+                            "gatecomp reads (nothing of the file was run)")
+    raise UnknownFormatError(str(path))
+
+
+def pickled_globals(path: Path) -> set[str]:
+    """The ``module.name`` globals a ``torch.save`` zip's pickle refers to, read without
+    unpickling (protocol-2 GLOBAL opcodes, as torch.save writes)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            data = next((zf.read(n) for n in zf.namelist() if n.endswith("data.pkl")), b"")
+        return {arg.replace(" ", ".") for op, arg, _ in pickletools.genops(data)
+                if op.name == "GLOBAL"}
+    except (zipfile.BadZipFile, ValueError, OSError, StopIteration):
+        return set()
 
 
 def _unsupported_global(exc: Exception) -> str | None:
