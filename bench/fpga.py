@@ -47,6 +47,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -65,6 +66,7 @@ from gatecomp.frontends.dlgn import (  # noqa: E402
     output_ports,
     reference_outputs,
 )
+from gatecomp.sidecar import Sidecar, SizeStats  # noqa: E402
 
 MODULE = "net"
 #: Verilog of each difflogic gate (0..15) on operands ``a``, ``b``
@@ -212,10 +214,9 @@ def naive_project(gc_dir: Path, out: Path, verilog: str, latency: int) -> None:
     shutil.copy(gc_dir / BOARD_DIR / f"{record['top']}.v", out / BOARD_DIR)
     record["core"] = core_source(MODULE, lut_cells=False)  # the naive RTL, not our LUT cells
     (out / BOARD_DIR / TARGET_FILE).write_text(json.dumps(record, indent=2) + "\n")
-    sidecar = json.loads((gc_dir / "rtl" / f"{MODULE}.json").read_text())
-    sidecar.update(latency=latency, generator="bench/fpga.py naive",
-                   stats={"ands": None, "levels": None, "registers": None})
-    (out / "rtl" / f"{MODULE}.json").write_text(json.dumps(sidecar, indent=2))
+    sidecar = Sidecar.read(gc_dir / "rtl" / f"{MODULE}.json")
+    replace(sidecar, latency=latency, generator="bench/fpga.py naive",
+            stats=SizeStats(None, None, None)).write(out / "rtl" / f"{MODULE}.json")
     (out / "rtl" / f"{MODULE}.v").write_text(verilog)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..aig import LogicNet
+from ..sidecar import Sidecar
 from .check import Checked
 from .clock import StageClock
 from .optimize import Optimized
@@ -25,7 +26,7 @@ class CellCore:
 
 
 def cell_stage(clock: StageClock, opts, target, raw: LogicNet, opt: Optimized,
-               checked: Checked, sidecar: dict, name: str, swept: bool) -> CellCore | None:
+               checked: Checked, sidecar: Sidecar, name: str, swept: bool) -> CellCore | None:
     """The cell core where ``--lut-cells`` asks for one (None otherwise)."""
     if opt.alignment is None or target is None or not opts.lut_cells:
         return None

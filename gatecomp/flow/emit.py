@@ -12,6 +12,7 @@ import numpy as np
 
 from ..aig import write_aiger
 from ..outdir import atomic_directory
+from ..sidecar import Sidecar
 from .cells import CellCore
 from .check import Checked
 from .clock import StageClock
@@ -37,7 +38,7 @@ def lut_estimate_stage(clock: StageClock, opt: Optimized) -> dict[str, dict]:
 
 
 def verilog_stage(clock: StageClock, opt: Optimized, name: str, opts, options: dict,
-                  source: str) -> tuple[str, dict]:
+                  source: str) -> tuple[str, Sidecar]:
     """The RTL (Amaranth) and its sidecar: port map, widths, latency, source, options."""
     from ..backends.verilog import emit_verilog
     from ..mapping.stages import PipelineParams
@@ -48,12 +49,12 @@ def verilog_stage(clock: StageClock, opt: Optimized, name: str, opts, options: d
         levels = None if opt.alignment is None else opt.alignment.levels
         verilog, sidecar = emit_verilog(opt.net, name, pipeline, source=source, options=options,
                                         node_levels=levels)
-        st.detail = f"{len(verilog) / 1e6:.1f} MB, latency {sidecar['latency']}"
+        st.detail = f"{len(verilog) / 1e6:.1f} MB, latency {sidecar.latency}"
     return verilog, sidecar
 
 
 def write_build(clock: StageClock, out_dir: Path, force: bool, name: str, source: str,
-                opt: Optimized, checked: Checked, verilog: str, sidecar: dict, report: dict,
+                opt: Optimized, checked: Checked, verilog: str, sidecar: Sidecar, report: dict,
                 target, cells: CellCore | None) -> None:
     """Write the build directory in one step: rtl/, NAME.aig, sim/, report.json, board/."""
     from ..verify.rtl_sim import write_sim_dir
@@ -62,7 +63,7 @@ def write_build(clock: StageClock, out_dir: Path, force: bool, name: str, source
     with atomic_directory(out_dir, force) as tmp:
         (tmp / "rtl").mkdir()
         (tmp / "rtl" / f"{name}.v").write_text(verilog)
-        (tmp / "rtl" / f"{name}.json").write_text(json.dumps(sidecar, indent=2) + "\n")
+        sidecar.write(tmp / "rtl" / f"{name}.json")
         write_aiger(opt.net.aig, tmp / f"{name}.aig", comment=f"gatecomp: {source}")
         write_sim_dir(tmp / "sim", name, sidecar, vec.bits, checked.expected)
         np.save(tmp / "sim" / "labels.npy", vec.labels if vec.labels is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from ..aig import LogicNet, depth
+from ..sidecar import Sidecar
 from ..verify.accuracy import accuracy
 from .check import Checked
 from .optimize import Optimized
@@ -12,7 +13,7 @@ from .prove import Proofs
 
 
 def build_report(model, raw: LogicNet, opt: Optimized, checked: Checked, proofs: Proofs,
-                 sidecar: dict, options: dict, source: str, timings: dict) -> dict:
+                 sidecar: Sidecar, options: dict, source: str, timings: dict) -> dict:
     """The report of one compile, from the stages' results."""
     vec = checked.vectors
     return {
@@ -29,7 +30,7 @@ def build_report(model, raw: LogicNet, opt: Optimized, checked: Checked, proofs:
             "levels_optimized": depth(opt.unaligned.aig),
         },
         "passes": [s.as_dict() for s in opt.pass_stats],
-        "pipeline": {"latency": sidecar["latency"], "registers": sidecar["stats"].get("registers")},
+        "pipeline": {"latency": sidecar.latency, "registers": sidecar.stats.registers},
         "vectors": {"count": len(vec.bits), "kind": vec.description},
         "accuracy": {"reference": accuracy(checked.expected["pred"], vec.labels),
                      "ir": accuracy(checked.ir_pred, vec.labels)},

@@ -12,13 +12,14 @@ import numpy as np
 
 from ..aig import AIG, LogicNet
 from ..errors import InternalError
+from ..sidecar import Sidecar
 from ..verify.ir_check import simulate_equivalence
 
 #: LUT size of the FPGA families gatecomp targets (iCE40, ECP5): --luts-per-stage counts these
 FPGA_LUT_SIZE = 4
 
 
-def lut_cells(alignment, name: str, sidecar: dict, family: str, net: LogicNet,
+def lut_cells(alignment, name: str, sidecar: Sidecar, family: str, net: LogicNet,
               bits: np.ndarray, expected: dict[str, np.ndarray], core=None) -> str:
     """The core as device LUT cells, after checking that the cover they are written from
     gives, on the test vectors, the outputs the hardware must match."""
@@ -32,7 +33,7 @@ def lut_cells(alignment, name: str, sidecar: dict, family: str, net: LogicNet,
                              sidecar, family, core)
 
 
-def chained_core(raw: LogicNet, script: str, aig: AIG, sidecar: dict, bits: np.ndarray,
+def chained_core(raw: LogicNet, script: str, aig: AIG, sidecar: Sidecar, bits: np.ndarray,
                  per: int, plain_luts: int, chain_length: int | None = None):
     """The ECP5 core with its GroupSum popcounts on carry chains, checked by simulation
     against the optimized AIG (random and test vectors) and its tail on its own inputs across
@@ -46,13 +47,13 @@ def chained_core(raw: LogicNet, script: str, aig: AIG, sidecar: dict, bits: np.n
     logic_aig, _ = run_script(raw.aig.with_outputs(outs, tuple(f"g{i}" for i in
                                                                 range(len(outs)))), script)
     logic, _ = lutmap(logic_aig, LutMapParams(k=FPGA_LUT_SIZE))
-    budget = max(1, int(sidecar["latency"])) * per * LEVEL_SCALE
+    budget = max(1, sidecar.latency) * per * LEVEL_SCALE
     length = chain_length or MAX_CHAIN_POSITIONS
     core, needed, step, slack = _fit_chains(logic, groups, aig, length, budget)
     figures = _chain_figures(core, logic, length, needed, step, per)
     if needed > budget:
         figures["summary"] = (f"not used: {needed / LEVEL_SCALE} levels do not fit the RTL's "
-                              f"{sidecar['latency']} stages")
+                              f"{sidecar.latency} stages")
         return None, figures
     if core.lut_area >= plain_luts:
         figures["summary"] = (f"not used: {core.lut_area} LUT area, the LUT4 cover has "

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import GatecompError
+from ..sidecar import Sidecar
 from ..toolchain import require_fpga_tool
 from .boards import Pin, Target
 from .project import (
@@ -53,7 +54,7 @@ class BuildResult:
     report: dict
 
 
-def load_project(build_dir: Path) -> tuple[dict, dict, Target]:
+def load_project(build_dir: Path) -> tuple[dict, Sidecar, Target]:
     """(target.json record, rtl sidecar, Target) of a build dir made with --board/--device."""
     build_dir = Path(build_dir)
     rec_path = build_dir / BOARD_DIR / TARGET_FILE
@@ -64,7 +65,7 @@ def load_project(build_dir: Path) -> tuple[dict, dict, Target]:
                             f"--device DEVICE (e.g. --device ice40-up5k-sg48)")
     record = json.loads(rec_path.read_text())
     module = record["module"]
-    sidecar = json.loads((build_dir / "rtl" / f"{module}.json").read_text())
+    sidecar = Sidecar.read(build_dir / "rtl" / f"{module}.json")
     t = dict(record["target"])
     pins = {}
     for key in ("clock", "uart_rx", "uart_tx"):
@@ -147,14 +148,13 @@ def _run_steps(steps, tools: dict[str, str], board: Path, say: Progress,
     return commands, seconds
 
 
-def _check_timing(report: dict, sidecar: dict, module: str, target: Target, required: float,
+def _check_timing(report: dict, sidecar: Sidecar, module: str, target: Target, required: float,
                   board: Path) -> None:
     """A one-line GatecompError (what would help, where the report is) if Fmax misses
     ``required``."""
-    levels = int(sidecar["stats"].get("levels") or 0)
-    latency = int(sidecar["latency"])
+    levels, latency = sidecar.stats.levels or 0, sidecar.latency
     per_stage = -(-levels // max(latency, 1)) if levels else None
-    luts_per_stage = (sidecar.get("options") or {}).get("luts_per_stage")
+    luts_per_stage = sidecar.options.get("luts_per_stage")
     flag = "--luts-per-stage" if luts_per_stage else "--levels-per-stage"
     msg = timing_message(module, target.description, report["timing"]["fmax_mhz"] or 0.0,
                          required, luts_per_stage or per_stage, flag)
@@ -192,7 +192,7 @@ def _fail(module: str, target: Target, board: Path, step, proc) -> None:
     raise GatecompError(f"{step.name} failed: {detail}{where}")
 
 
-def make_report(board: Path, module: str, record: dict, sidecar: dict, target: Target,
+def make_report(board: Path, module: str, record: dict, sidecar: Sidecar, target: Target,
                 required: float | None, aim: float, commands: list[str],
                 seconds: dict[str, float]) -> dict:
     """``board/report.json`` from the tools' outputs in ``board``."""
@@ -202,11 +202,11 @@ def make_report(board: Path, module: str, record: dict, sidecar: dict, target: T
     tim = timing(pnr)
     fmax = tim["fmax_mhz"]
     util = utilization(pnr)
-    latency = int(sidecar["latency"])
+    latency = sidecar.latency
     throughput = {"core_inferences_per_s": round(fmax * 1e6) if fmax else None,
                   "note": "one inference per clock at Fmax (fully pipelined core)"}
     if target.board:
-        per_s = target.baud / 10 / frame_bytes(sidecar['in_data']['width'])
+        per_s = target.baud / 10 / frame_bytes(sidecar.in_data.width)
         throughput["uart_inferences_per_s"] = round(per_s, 1)
     logic = util.get(LOGIC_BEL[target.family], {})
     return {
@@ -221,8 +221,8 @@ def make_report(board: Path, module: str, record: dict, sidecar: dict, target: T
         "logic_utilization_percent": logic.get("percent"),
         "timing": {**tim, "required_mhz": required, "nextpnr_target_mhz": aim,
                    "met": None if required is None or fmax is None else fmax >= required},
-        "pipeline": {"latency": latency, "ir_levels": sidecar["stats"].get("levels"),
-                     "registers": sidecar["stats"].get("registers"),
+        "pipeline": {"latency": latency, "ir_levels": sidecar.stats.levels,
+                     "registers": sidecar.stats.registers,
                      "latency_ns_at_fmax": round(latency * 1e3 / fmax, 2) if fmax else None},
         "throughput": throughput,
         "commands": commands,

@@ -29,6 +29,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..sidecar import Sidecar
 from ..toolchain import FPGA_TOOLS
 from .boards import Target
 from .shell import (
@@ -206,8 +207,8 @@ def _cleanable(module: str, target: Target) -> str:
                      "yosys.log", "nextpnr.log", "report.json"])
 
 
-def readme(module: str, sidecar: dict, target: Target) -> str:
-    width = int(sidecar["in_data"]["width"])
+def readme(module: str, sidecar: Sidecar, target: Target) -> str:
+    width = sidecar.in_data.width
     text = [f"# {module} on {target.description}", "",
             "Rebuild the bitstream with `make` here, or `gatecomp build ..` from the build dir.",
             ""]
@@ -230,7 +231,7 @@ def readme(module: str, sidecar: dict, target: Target) -> str:
     return "\n".join(text)
 
 
-def write_board_project(build_dir: Path, module: str, sidecar: dict, target: Target,
+def write_board_project(build_dir: Path, module: str, sidecar: Sidecar, target: Target,
                         lut_cells: str | None = None, chains_script: str | None = None) -> Path:
     """Write ``build_dir/board/`` for ``target``; returns its path.
 
@@ -252,7 +253,7 @@ def write_board_project(build_dir: Path, module: str, sidecar: dict, target: Tar
         timing = uart_timing(target.clock_hz, target.baud)
         invert = led_invert_mask(target)
         shell = uart_shell_verilog(sidecar, timing, len(target.leds), invert)
-        uart = {**timing.as_dict(), "frame_bytes": frame_bytes(sidecar['in_data']['width']),
+        uart = {**timing.as_dict(), "frame_bytes": frame_bytes(sidecar.in_data.width),
                 "result_port": result_port(sidecar)[0], "leds": len(target.leds),
                 "led_invert": invert}
         constraints = pcf(target) if target.family == "ice40" else lpf(target)
@@ -270,7 +271,7 @@ def write_board_project(build_dir: Path, module: str, sidecar: dict, target: Tar
               "bitstream": bitstream_name(module, target),
               "netlist": f"{module}_netlist.v", "core": core_source(module, cells),
               "carry_chains": chains,
-              "uart_frame_bytes": (frame_bytes(sidecar["in_data"]["width"]) if target.board
+              "uart_frame_bytes": (frame_bytes(sidecar.in_data.width) if target.board
                                    else None),
               "uart": uart}
     (board / TARGET_FILE).write_text(json.dumps(record, indent=2) + "\n")

@@ -48,6 +48,7 @@ from amaranth.hdl import (
 )
 
 from ..errors import GatecompError
+from ..sidecar import Sidecar
 from .uart_host import frame_bytes
 
 #: a pause this long (seconds) inside a vector restarts the frame
@@ -120,11 +121,11 @@ def uart_timing(clock_hz: float, baud: int, timeout_cycles: int | None = None) -
     return UartTiming(float(clock_hz), int(baud), divisor, int(timeout_cycles))
 
 
-def _outputs(sidecar: dict) -> list[tuple[str, int]]:
-    return [(o["port"], int(o["width"])) for o in sidecar["outputs"]]
+def _outputs(sidecar: Sidecar) -> list[tuple[str, int]]:
+    return [(o.port, o.width) for o in sidecar.outputs]
 
 
-def result_port(sidecar: dict) -> tuple[str, int]:
+def result_port(sidecar: Sidecar) -> tuple[str, int]:
     """(port, width) of the output whose low byte the shell sends: ``out_pred``, else the
     first output port."""
     outs = _outputs(sidecar)
@@ -137,7 +138,7 @@ def result_port(sidecar: dict) -> tuple[str, int]:
 class UartShell(Elaboratable):
     """The UART shell (see the module docstring for the protocol)."""
 
-    def __init__(self, sidecar: dict, timing: UartTiming, leds: int, led_invert: int = 0):
+    def __init__(self, sidecar: Sidecar, timing: UartTiming, leds: int, led_invert: int = 0):
         self.sidecar = sidecar
         self.timing = timing
         self.divisor = timing.divisor
@@ -154,7 +155,7 @@ class UartShell(Elaboratable):
         m.domains.sync = domain = ClockDomain("sync", reset_less=True)
         m.d.comb += domain.clk.eq(self.clk)
         sc = self.sidecar
-        width = int(sc["in_data"]["width"])
+        width = sc.in_data.width
 
         # power-on reset for the core (FPGA flip-flops start from their init values)
         por = Signal(4, init=15)
@@ -165,7 +166,7 @@ class UartShell(Elaboratable):
         frame, pending, in_ready = self._frame(m, rx_byte, rx_strobe)
         port, tx_busy, out_valid, result = self._transmitter(m, por)
         m.submodules.core = Instance(
-            sc["module"],
+            sc.module,
             i_clk=ClockSignal("sync"), i_rst=por != 0,
             i_in_valid=pending & (por == 0), i_in_data=frame[:width],
             i_out_ready=~tx_busy & (por == 0),
@@ -218,7 +219,7 @@ class UartShell(Elaboratable):
                ) -> tuple[Signal, Signal, Signal]:
         """Frame assembly: bytes shift in from the top, so byte 0 ends at the LSB; a frame
         left incomplete for ``timeout`` cycles is dropped. (frame, pending, core in_ready)."""
-        nbytes = frame_bytes(self.sidecar["in_data"]["width"])
+        nbytes = frame_bytes(self.sidecar.in_data.width)
         frame = Signal(nbytes * 8)
         count = Signal(range(nbytes + 1))
         idle = Signal(range(self.timeout + 1))
@@ -273,7 +274,7 @@ class UartShell(Elaboratable):
 class OocHarness(Elaboratable):
     """The seven-pin test harness for device-only builds (see the module docstring)."""
 
-    def __init__(self, sidecar: dict):
+    def __init__(self, sidecar: Sidecar):
         self.sidecar = sidecar
         self.sin = Signal()
         self.in_valid = Signal()
@@ -284,7 +285,7 @@ class OocHarness(Elaboratable):
     def elaborate(self, platform) -> Module:
         m = Module()
         sc = self.sidecar
-        width = int(sc["in_data"]["width"])
+        width = sc.in_data.width
         shift_in = Signal(width)
         m.d.sync += shift_in.eq(Cat(self.sin, shift_in[:-1]) if width > 1 else self.sin)
         outs = {port: Signal(w, name=port) for port, w in _outputs(sc)}
@@ -298,14 +299,14 @@ class OocHarness(Elaboratable):
             m.d.sync += shift_out.eq(shift_out >> 1)
         m.d.comb += self.sout.eq(shift_out[0])
         m.submodules.core = Instance(
-            sc["module"], i_clk=ClockSignal("sync"), i_rst=ResetSignal("sync"),
+            sc.module, i_clk=ClockSignal("sync"), i_rst=ResetSignal("sync"),
             i_in_valid=self.in_valid, i_in_data=shift_in, i_out_ready=self.out_ready,
             o_in_ready=in_ready, o_out_valid=out_valid,
             **{f"o_{port}": sig for port, sig in outs.items()})
         return m
 
 
-def uart_shell_verilog(sidecar: dict, timing: UartTiming, leds: int,
+def uart_shell_verilog(sidecar: Sidecar, timing: UartTiming, leds: int,
                        led_invert: int = 0) -> str:
     """Verilog of ``NAME_uart`` (the core itself is not included).
 
@@ -314,13 +315,13 @@ def uart_shell_verilog(sidecar: dict, timing: UartTiming, leds: int,
     """
     shell = UartShell(sidecar, timing, leds, led_invert)
     ports = [shell.clk, shell.uart_rx, shell.uart_tx, shell.led]
-    return amaranth_verilog.convert(shell, name=f"{sidecar['module']}_uart", ports=ports,
+    return amaranth_verilog.convert(shell, name=f"{sidecar.module}_uart", ports=ports,
                                     emit_src=False)
 
 
-def ooc_harness_verilog(sidecar: dict) -> str:
+def ooc_harness_verilog(sidecar: Sidecar) -> str:
     """Verilog of ``NAME_ooc`` (the core itself is not included)."""
     h = OocHarness(sidecar)
     ports = [h.sin, h.in_valid, h.out_ready, h.load, h.sout]
-    return amaranth_verilog.convert(h, name=f"{sidecar['module']}_ooc", ports=ports,
+    return amaranth_verilog.convert(h, name=f"{sidecar.module}_ooc", ports=ports,
                                     emit_src=False)

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import GatecompError
+from ..sidecar import Sidecar
 from ..sim import UART_TEST
 from ..toolchain import simulator_env
 from ..verify.accuracy import accuracy_from_file
@@ -145,7 +146,7 @@ class UartVerifyResult(SimVerdict):
                 f"errors{first}")
 
 
-def board_uart(build_dir: Path) -> tuple[dict, dict, UartTiming, int, int]:
+def board_uart(build_dir: Path) -> tuple[dict, Sidecar, UartTiming, int, int]:
     """(target.json record, sidecar, the shell's UART timing, LED count, LED invert mask) of a
     build compiled with ``--board``; GatecompError otherwise."""
     record, sidecar, target = load_project(Path(build_dir))
@@ -206,7 +207,7 @@ def run_uart_verify(build_dir: Path, vectors: int | None = UART_DEFAULT_VECTORS,
     start = time.perf_counter()
     build_dir = Path(build_dir)
     record, sidecar, timing, leds, invert = board_uart(build_dir)
-    module = str(sidecar["module"])
+    module = sidecar.module
     top = str(record.get("top") or f"{module}_uart")
     sim_dir = require_sim_files(build_dir)
     if vectors is not None and vectors < 1:
@@ -262,17 +263,17 @@ def _uart_sources(build_dir: Path, work: Path, module: str, top: str, netlist: P
     return source, [build_dir / "rtl" / f"{module}.v", source, *map(Path, extra_sources)]
 
 
-def _write_uart_test(work: Path, sim_dir: Path, sidecar: dict, top: str, timing: UartTiming,
+def _write_uart_test(work: Path, sim_dir: Path, sidecar: Sidecar, top: str, timing: UartTiming,
                      leds: int, invert: int, vectors: int | None, protocol: bool) -> Path:
     """The cocotb host, its test module and ``uart_config.json`` in ``work``; returns the
     (removed) results file the test will write."""
     shutil.copyfile(UART_TEST, work / f"test_{top}.py")
     shutil.copyfile(UART_HOST, work / "uart_host.py")
-    config = {"sim_dir": str(sim_dir.resolve()), "module": str(sidecar["module"]), "top": top,
+    config = {"sim_dir": str(sim_dir.resolve()), "module": sidecar.module, "top": top,
               "clock_hz": timing.clock_hz, "host_baud": timing.baud,
               "divisor": timing.divisor, "timeout_cycles": timing.timeout_cycles,
-              "frame_bytes": frame_bytes(sidecar["in_data"]["width"]),
-              "latency": int(sidecar["latency"]),
+              "frame_bytes": frame_bytes(sidecar.in_data.width),
+              "latency": sidecar.latency,
               "result_name": _result_name(sidecar), "leds": leds, "led_invert": invert,
               "vectors": vectors or 0, "protocol": protocol}
     (work / CONFIG_FILE).write_text(json.dumps(config, indent=1) + "\n")
@@ -281,9 +282,8 @@ def _write_uart_test(work: Path, sim_dir: Path, sidecar: dict, top: str, timing:
     return results
 
 
-def _result_name(sidecar: dict) -> str:
-    port = result_port(sidecar)[0]
-    return next(o["name"] for o in sidecar["outputs"] if o["port"] == port)
+def _result_name(sidecar: Sidecar) -> str:
+    return sidecar.output(result_port(sidecar)[0]).name
 
 
 def _accuracy(summary: dict, sim_dir: Path) -> float | None:
@@ -354,6 +354,6 @@ def run_board_verify(build_dir: Path, port: str,
          "first_mismatches": mismatches, "first_errors": errors[:20],
          "sim_time_ps": (time.perf_counter() - line_start) * 1e12,
          "passed": bad == 0 and len(got) > 0, "got": got}
-    return _result(str(sidecar["module"]), f"board {port}", port, timing, s,
+    return _result(sidecar.module, f"board {port}", port, timing, s,
                    time.perf_counter() - start, accuracy=_accuracy(s, sim_dir))
 

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import GatecompError
+from ..sidecar import Sidecar
 from ..sim import STREAM_TEST
 from ..toolchain import simulator_env
 from .accuracy import accuracy_from_file
@@ -142,7 +143,7 @@ class RtlVerifyResult(SimVerdict):
                 f"{self.vectors} vectors{first}")
 
 
-def write_sim_dir(sim_dir: Path, name: str, sidecar: dict, in_bits: np.ndarray,
+def write_sim_dir(sim_dir: Path, name: str, sidecar: Sidecar, in_bits: np.ndarray,
                   expected: dict[str, np.ndarray]) -> None:
     """Write a self-contained cocotb regression for module ``name`` into ``sim_dir``.
 
@@ -153,8 +154,8 @@ def write_sim_dir(sim_dir: Path, name: str, sidecar: dict, in_bits: np.ndarray,
     name
         The top module name; the test module is written as ``test_<name>.py``.
     sidecar
-        The ``rtl/NAME.json`` dict (``latency``, ``in_data.width``, ``outputs``, ...);
-        copied as ``sidecar.json``.
+        The ``rtl/NAME.json`` description (``latency``, ``in_data.width``, ``outputs``,
+        ...); written as ``sidecar.json``.
     in_bits
         (vectors, W) 0/1 matrix: each row is the ``in_data`` word, bit 0 first.
     expected
@@ -171,15 +172,15 @@ def write_sim_dir(sim_dir: Path, name: str, sidecar: dict, in_bits: np.ndarray,
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         raise GatecompError(f"module name {name!r} is not a valid identifier")
     bits = np.asarray(in_bits)
-    width = int(sidecar["in_data"]["width"])
+    width = sidecar.in_data.width
     if bits.ndim != 2 or bits.shape[1] != width:
         raise GatecompError(f"input vectors have shape {bits.shape}, expected (N, {width})")
     if bits.dtype != bool and not np.isin(bits, (0, 1)).all():
         raise GatecompError("input vectors must hold 0/1 bits")
     count = bits.shape[0]
     arrays: dict[str, np.ndarray] = {}
-    for out in sidecar["outputs"]:
-        port, label, w = out["port"], out["name"], int(out["width"])
+    for out in sidecar.outputs:
+        port, label, w = out.port, out.name, out.width
         if w > MAX_PORT_WIDTH:
             raise GatecompError(f"output port {port} is {w} bits wide; the RTL regression "
                                 f"supports outputs of at most {MAX_PORT_WIDTH} bits")
@@ -200,7 +201,7 @@ def write_sim_dir(sim_dir: Path, name: str, sidecar: dict, in_bits: np.ndarray,
     packed = np.packbits(bits.astype(bool), axis=1, bitorder="little")
     np.savez_compressed(sim_dir / VECTORS_FILE, in_data=packed, in_width=np.int64(width),
                         **arrays)
-    (sim_dir / SIDECAR_FILE).write_text(json.dumps(sidecar, indent=2) + "\n")
+    sidecar.write(sim_dir / SIDECAR_FILE)
 
 
 @contextmanager
@@ -218,7 +219,7 @@ def _environ(updates: dict[str, str]) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def _find_design(build_dir: Path) -> tuple[Path, dict]:
+def _find_design(build_dir: Path) -> tuple[Path, Sidecar]:
     """(rtl/NAME.json path, sidecar) of a build dir; GatecompError if it is not one."""
     if not build_dir.is_dir():
         raise GatecompError(f"build directory {build_dir} not found")
@@ -228,16 +229,7 @@ def _find_design(build_dir: Path) -> tuple[Path, dict]:
     if len(candidates) != 1:
         what = "no" if not candidates else "more than one"
         raise GatecompError(f"{what} rtl/*.json sidecar in {build_dir}; is it a gatecomp build?")
-    try:
-        sidecar = json.loads(candidates[0].read_text())
-    except (OSError, ValueError) as exc:
-        raise GatecompError(f"cannot read sidecar {candidates[0]}: {exc}") from None
-    if not isinstance(sidecar, dict):
-        raise GatecompError(f"sidecar {candidates[0]} is not a JSON object")
-    missing = [k for k in ("module", "latency", "outputs") if k not in sidecar]
-    if missing:
-        raise GatecompError(f"sidecar {candidates[0]} lacks {', '.join(missing)}")
-    return candidates[0], sidecar
+    return candidates[0], Sidecar.read(candidates[0])
 
 
 def first_error(log: Path | None) -> str:
@@ -333,7 +325,7 @@ def run_rtl_verify(build_dir: Path, sim: str = "icarus", vectors: int | None = N
     start = time.perf_counter()
     build_dir = Path(build_dir)
     sidecar_path, sidecar = _find_design(build_dir)
-    module = str(sidecar["module"])
+    module = sidecar.module
     source = Path(netlist) if netlist is not None else sidecar_path.with_suffix(".v")
     sources = [source, *map(Path, extra_sources)]
     require_sources(sources)

@@ -10,7 +10,6 @@ net runs on the same vectors and must show the same outputs.
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -51,11 +50,11 @@ def make_build(root: Path, net: LogicNet, params: PipelineParams,
     name = "dut"
     text, side = emit_verilog(net, name, params, source="random_aig",
                               construction=construction)
-    assert side["construction"] == construction
+    assert side.construction == construction
     build = root / name
     (build / "rtl").mkdir(parents=True)
     (build / "rtl" / f"{name}.v").write_text(text)
-    (build / "rtl" / f"{name}.json").write_text(json.dumps(side))
+    side.write(build / "rtl" / f"{name}.json")
     bits = all_inputs()
     expected = net.output_words(simulate(net.aig, bits))
     write_sim_dir(build / "sim", name, side, bits, expected)
@@ -87,7 +86,7 @@ def test_direct_matches_the_ir_and_the_level_construction(tmp_path, seed, stages
         assert stalled.cycles > plain.cycles  # the stalls really happened
 
     level_text, level_side = emit_verilog(net, "dut", params, construction="level")
-    assert "dut_core" not in level_text and level_side["latency"] == stages
+    assert "dut_core" not in level_text and level_side.latency == stages
     level_file = tmp_path / "level.v"
     level_file.write_text(level_text)
     level = run_rtl_verify(build, netlist=level_file, backpressure=True)

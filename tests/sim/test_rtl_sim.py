@@ -9,8 +9,8 @@ simulated hardware.
 
 from __future__ import annotations
 
-import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +18,9 @@ import pytest
 
 from gatecomp import toolchain
 from gatecomp.errors import GatecompError
+from gatecomp.sidecar import OutputPort, Sidecar
 from gatecomp.verify import find_verilator, run_rtl_verify, write_sim_dir
+from tests.unit.test_sidecar import make_sidecar
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "sim"
 VECTORS = 200
@@ -36,13 +38,8 @@ def model(x: np.ndarray, corrupt: bool = False) -> dict[str, np.ndarray]:
     return {"a": a, "pred": ((x & 7) + hi + a) & 3}
 
 
-def sidecar(module: str, latency: int) -> dict:
-    return {"module": module, "generator": "hand-written test fixture", "latency": latency,
-            "clock": "clk", "reset": "rst",
-            "in_data": {"width": 6, "fields": [{"name": "x", "lsb": 0, "width": 6}]},
-            "outputs": [{"port": "out_a", "name": "a", "width": 3},
-                        {"port": "out_pred", "name": "pred", "width": 2}],
-            "stats": {}}
+def sidecar(module: str, latency: int) -> Sidecar:
+    return make_sidecar(module, latency, (("x", 6),), (("a", 3), ("pred", 2)))
 
 
 def stimulus(n: int = VECTORS) -> np.ndarray:
@@ -67,7 +64,7 @@ def make_build(root: Path, module: str, latency: int, verilog: str | None = None
     text = verilog if verilog is not None else fixture_verilog(module)
     (build / "rtl" / f"{module}.v").write_text(text)
     side = sidecar(module, latency)
-    (build / "rtl" / f"{module}.json").write_text(json.dumps(side))
+    side.write(build / "rtl" / f"{module}.json")
     x = stimulus()
     bits = ((x[:, None] >> np.arange(6)) & 1).astype(bool)
     write_sim_dir(build / "sim", module, side, bits, model(x))
@@ -199,7 +196,7 @@ def test_sim_dir_is_self_contained(tmp_path: Path) -> None:
     sim_dir = build / "sim"
     assert sorted(p.name for p in sim_dir.iterdir()) == [
         "sidecar.json", "test_fixture2.py", "vectors.npz"]
-    assert json.loads((sim_dir / "sidecar.json").read_text()) == sidecar("fixture2", 2)
+    assert Sidecar.read(sim_dir / "sidecar.json") == sidecar("fixture2", 2)
     x = stimulus()
     with np.load(sim_dir / "vectors.npz") as npz:
         assert int(npz["in_width"]) == 6
@@ -212,8 +209,8 @@ def test_sim_dir_is_self_contained(tmp_path: Path) -> None:
 def test_write_sim_dir_rejects_bad_input(tmp_path: Path) -> None:
     bits = np.zeros((4, 6), dtype=bool)
     ok = {"a": np.zeros(4, dtype=np.int64), "pred": np.zeros(4, dtype=np.int64)}
-    wide = sidecar("m", 1)
-    wide["outputs"][0]["width"] = 64
+    side = sidecar("m", 1)
+    wide = replace(side, outputs=(OutputPort("out_a", "a", 64), *side.outputs[1:]))
     with pytest.raises(GatecompError, match="out_a is 64 bits wide"):
         write_sim_dir(tmp_path / "s", "m", wide, bits, ok)
     with pytest.raises(GatecompError, match="shape"):

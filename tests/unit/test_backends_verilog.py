@@ -17,6 +17,7 @@ from gatecomp.aig import LogicNet, Port
 from gatecomp.backends import emit_verilog, verilog_identifier
 from gatecomp.errors import GatecompError
 from gatecomp.mapping import PipelineParams
+from gatecomp.sidecar import InData, InputField, OutputPort, Sidecar
 from tests.unit.test_backends_amaranth import _expected_words, _schedule, make_net
 
 CONTRACT = {"clk", "rst", "in_valid", "in_ready", "in_data", "out_valid", "out_ready"}
@@ -39,18 +40,16 @@ def test_text_has_header_and_contract_ports(params):
     assert "// source: models/tiny.pt" in text
     assert '// options: {"pipeline_stages": ' in text
     assert _module_ports(text, "tiny_net") == CONTRACT | {"out_a", "out_b", "out_k"}
-    assert side["module"] == "tiny_net"
-    assert side["latency"] == (params.stages or 0)
-    assert side["generator"].startswith("gatecomp ")
-    assert side["clock"] == "clk" and side["reset"] == "rst"
-    assert side["in_data"] == {"width": 8, "fields": [{"name": "x", "lsb": 0, "width": 5},
-                                                      {"name": "y", "lsb": 5, "width": 3}]}
-    assert side["outputs"] == [{"port": "out_a", "name": "a", "width": 4},
-                               {"port": "out_b", "name": "b", "width": 2},
-                               {"port": "out_k", "name": "k", "width": 3}]
-    assert side["stats"]["ands"] == net.aig.num_ands
-    assert (side["stats"]["registers"] > 0) == bool(params.stages)
-    json.dumps(side)  # serialisable as is
+    assert side.module == "tiny_net"
+    assert side.latency == (params.stages or 0)
+    assert side.generator.startswith("gatecomp ")
+    assert side.clock == "clk" and side.reset == "rst"
+    assert side.in_data == InData(8, (InputField("x", 0, 5), InputField("y", 5, 3)))
+    assert side.outputs == (OutputPort("out_a", "a", 4), OutputPort("out_b", "b", 2),
+                            OutputPort("out_k", "k", 3))
+    assert side.stats.ands == net.aig.num_ands
+    assert (side.stats.registers > 0) == bool(params.stages)
+    assert Sidecar.from_dict(json.loads(side.to_json())) == side  # the file reads back
 
 
 @pytest.mark.parametrize("construction", ["level", "direct"])
@@ -110,15 +109,15 @@ def test_iverilog_parses_the_text(tmp_path, construction):
         assert run.returncode == 0, run.stderr
 
 
-def _testbench(side: dict, data, valid, ready, reset) -> str:
+def _testbench(side: Sidecar, data, valid, ready, reset) -> str:
     """A plain Verilog testbench: apply one stimulus per cycle, print what the outputs show."""
-    outs = [o["port"] for o in side["outputs"]]
+    outs = [o.port for o in side.outputs]
     lines = ["module tb;", "reg clk = 0, rst = 0, in_valid = 0, out_ready = 0;",
-             f"reg [{side['in_data']['width'] - 1}:0] in_data = 0;", "wire in_ready, out_valid;"]
-    lines += [f"wire [{o['width'] - 1}:0] {o['port']};" for o in side["outputs"]]
+             f"reg [{side.in_data.width - 1}:0] in_data = 0;", "wire in_ready, out_valid;"]
+    lines += [f"wire [{o.width - 1}:0] {o.port};" for o in side.outputs]
     conns = ", ".join(f".{p}({p})" for p in ["clk", "rst", "in_valid", "in_ready", "in_data",
                                               "out_valid", "out_ready", *outs])
-    lines += [f"{side['module']} dut({conns});", "initial begin"]
+    lines += [f"{side.module} dut({conns});", "initial begin"]
     fmt = " ".join(["%0d"] * (len(outs) + 1))
     for t in range(len(data)):
         lines.append(f"  in_valid = {int(valid[t])}; in_data = {int(data[t])}; "
@@ -144,13 +143,13 @@ def test_icarus_runs_the_text_cycle_exactly(tmp_path, params):
                            text=True).stdout.split("\n")
     rows = [[int(v) for v in line.split()] for line in shown if line[:1].isdigit()]
     want = _expected_words(net, data)
-    latency, pipe, checked = side["latency"], deque([(False, -1)] * side["latency"]), 0
+    latency, pipe, checked = side.latency, deque([(False, -1)] * side.latency), 0
     for t, row in enumerate(rows):
         head_valid, head = pipe[0] if latency else (bool(valid[t]), t)
         assert row[0] == int(head_valid), f"cycle {t}"
         if head_valid:
             checked += 1
-            got = dict(zip([o["name"] for o in side["outputs"]], row[1:], strict=True))
+            got = dict(zip([o.name for o in side.outputs], row[1:], strict=True))
             assert got == {name: want[name][head] for name in got}, f"cycle {t}"
         if latency and reset[t]:
             pipe = deque([(False, -1)] * latency)

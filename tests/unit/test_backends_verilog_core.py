@@ -48,7 +48,7 @@ def test_same_names_and_widths_as_the_level_construction(params):
     net = make_net(seed=2)
     level, _ = emit_verilog(net, "n", params, construction="level")
     direct, side = emit_verilog(net, "n", params, construction="direct")
-    assert side["construction"] == "direct"
+    assert side.construction == "direct"
     assert _vectors(direct) == _vectors(level)
     plan = plan_pipeline(net.aig, params)
     assert len([v for v in _vectors(direct) if re.fullmatch(r"l\d+", v)]) == plan.depth
@@ -86,7 +86,7 @@ def test_text_layout():
     assert "always @(posedge clk)\n    if (en) begin" in core
     # k = (0, 1, ~x[2]) registered twice: r2 bit, a merged constant run, and the mask
     assert re.search(r"assign out_k = \{ r2\[\d+\], 2'h0 \} \^ 3'h6;", core)
-    assert side["stats"]["registers"] == sum(
+    assert side.stats.registers == sum(
         w for v, w in _vectors(core).items() if v.startswith("r"))
 
 
@@ -148,11 +148,11 @@ def test_auto_picks_level_up_to_the_threshold():
 def test_emit_verilog_defaults_to_auto_and_records_it(monkeypatch):
     net = make_net(seed=5)
     text, side = emit_verilog(net, "little")  # what compile.py calls
-    assert side["construction"] == "level" and "// construction: level\n" in text
+    assert side.construction == "level" and "// construction: level\n" in text
     assert "little_core" not in text
     monkeypatch.setattr(amaranth_backend, "DIRECT_THRESHOLD", net.aig.num_ands - 1)
     text, side = emit_verilog(net, "big")
-    assert side["construction"] == "direct" and "module big_core (" in text
+    assert side.construction == "direct" and "module big_core (" in text
     comp = build_component(net, construction="auto")
     assert comp.construction == "direct" and comp.core_name == "gatecomp_core"
     top_fragment(comp)  # elaborates: the handshake and an Instance, no gate logic

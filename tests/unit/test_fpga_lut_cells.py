@@ -10,7 +10,9 @@ import pytest
 from gatecomp.fpga.lut_cells import lut_cells_verilog
 from gatecomp.mapping.lutmap import LutMapParams, lutmap
 from gatecomp.passes import cleanup
+from gatecomp.sidecar import Sidecar
 from tests.conftest import random_aig
+from tests.unit.test_sidecar import make_sidecar
 
 
 def _cover(k: int = 4):
@@ -19,9 +21,8 @@ def _cover(k: int = 4):
     return net
 
 
-def _sidecar(latency: int, widths=(6,)) -> dict:
-    return {"latency": latency, "outputs": [{"port": f"out_o{i}", "width": w}
-                                            for i, w in enumerate(widths)]}
+def _sidecar(latency: int, widths=(6,)) -> Sidecar:
+    return make_sidecar("m", latency, outputs=[(f"o{i}", w) for i, w in enumerate(widths)])
 
 
 def test_cells_have_four_inputs():
