@@ -91,7 +91,8 @@ def _arch_options(f):
                      help="For a torchlogix model that starts with a binarization layer: the "
                           "circuit takes N-bit unsigned features (e.g. 8 for pixels) and "
                           "compares them with the learned thresholds in hardware. Default: "
-                          "it takes the binarization's output bits.")(f)
+                          "it takes the binarization's output bits. With --encoder (torch_dwn): "
+                          "the width of the features.")(f)
     f = click.option("--arch-kwargs", callback=_json_object, metavar="JSON",
                      help="Constructor arguments of --arch as a JSON object, e.g. "
                           "'{\"thresholds\": [0.5], \"binarization\": \"dummy\", "
@@ -101,6 +102,16 @@ def _arch_options(f):
                              "that takes a bare state_dict; a wrapper {'state_dict', 'model', "
                              "'model_kwargs'} names it in the file. Needs torchlogix installed; "
                              "a whole pickled model (torch.save(model)) needs neither.")(f)
+
+
+#: a DWN model's thermometer encoder, for compile and info
+_encoder_option = click.option(
+    "--encoder", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="ENC",
+    help="For a torch_dwn model: its input encoder (a torch.save of the fitted Thermometer / "
+         "DistributiveThermometer / GaussianThermometer, or its thresholds as .npy or a saved "
+         "tensor). The circuit then takes unsigned integer features (--input-bits N, default: "
+         "the smallest width holding every threshold) and compares them in hardware. "
+         "Default: it takes the encoded bits.")
 
 
 @main.command("compile")
@@ -158,12 +169,13 @@ def _arch_options(f):
                    "Off by default.")
 @_parametrization_option
 @_arch_options
+@_encoder_option
 @click.option("-f", "--force", is_flag=True, help="Replace an existing output directory.")
 def compile_cmd(model: Path, out_dir: Path, name, pipeline_stages, levels_per_stage,
                 luts_per_stage, script,
                 inputs, max_vectors, prove, board, device, lut_cells, carry_chains,
                 chain_length, care_set, parametrization, arch, arch_kwargs, input_bits,
-                force) -> None:
+                encoder, force) -> None:
     """Compile MODEL (a checkpoint) into a build directory.
 
     \b
@@ -184,7 +196,7 @@ def compile_cmd(model: Path, out_dir: Path, name, pipeline_stages, levels_per_st
                           board=board, device=device, care_set=care_set, lut_cells=lut_cells,
                           carry_chains=carry_chains, chain_length=chain_length,
                           parametrization=parametrization, arch=arch, arch_kwargs=arch_kwargs,
-                          input_bits=input_bits)
+                          input_bits=input_bits, encoder=encoder)
     result = compile_model(model, out_dir, opts, progress=_progress)
     _print_compile_summary(result.report)
 
@@ -333,12 +345,15 @@ def opt_cmd(src: Path, dst: Path, script, verify: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 @_parametrization_option
 @_arch_options
-def info(model: Path, as_json: bool, parametrization, arch, arch_kwargs, input_bits) -> None:
+@_encoder_option
+def info(model: Path, as_json: bool, parametrization, arch, arch_kwargs, input_bits,
+         encoder) -> None:
     """Print what the frontend sees in MODEL: layers, gates, gate types, wiring."""
     from .frontends.registry import load_model
 
     frontend, loaded = load_model(model, parametrization=parametrization, arch=arch,
-                                  arch_kwargs=arch_kwargs, input_bits=input_bits)
+                                  arch_kwargs=arch_kwargs, input_bits=input_bits,
+                                  encoder=encoder)
     desc = frontend.describe(loaded)
     if as_json or frontend.name not in ("dlgn", "torchlogix"):
         click.echo(json.dumps(desc, indent=2, default=str))

@@ -42,11 +42,13 @@ class CompileOptions:
     arch: str | None = None  # torchlogix state_dicts: the zoo class that takes them
     arch_kwargs: dict | None = None  # ... and its constructor arguments
     input_bits: int | None = None  # torchlogix binarization: the circuit takes N-bit features
+    encoder: Path | None = None  # DWN: the thermometer encoder folded in as comparators
 
     def reading(self) -> dict:
         """The options the model's reader takes (see ``frontends.registry.load_model``)."""
         return {"parametrization": self.parametrization, "arch": self.arch,
-                "arch_kwargs": self.arch_kwargs, "input_bits": self.input_bits}
+                "arch_kwargs": self.arch_kwargs, "input_bits": self.input_bits,
+                "encoder": self.encoder}
 
 
 def resolve(opts: CompileOptions, say: Callable[[str], None]):

@@ -64,6 +64,14 @@ def _torchlogix() -> Frontend:
                     ("arch", "arch_kwargs", "input_bits"))
 
 
+def _dwn() -> Frontend:
+    from . import dwn
+
+    return Frontend("dwn", dwn.SUPPORTED_FORMATS, (".pt", ".pth", ".ckpt", ".bin", ""),
+                    dwn.load_dwn, dwn.lower_network, dwn.reference_outputs, dwn.describe,
+                    dwn.dataset_vectors, dwn.own_forward, ("encoder", "input_bits"))
+
+
 def _bnn() -> Frontend:
     from . import bnn
 
@@ -85,13 +93,15 @@ def _qnn() -> Frontend:
 #: ``"gatecomp.qnn"`` (sniffing a file memory-maps it), ``.onnx`` files (QNN) and modules of
 #: their own layers (binary layers before integer ones: the BNN frontend is tried first); the
 #: torchlogix frontend claims pickles of torchlogix modules and state_dicts whose architecture
-#: is named, while the DLGN frontend reports every other module or dict it cannot read as an
+#: is named, the DWN frontend pickles of torch_dwn modules and dicts of its ``<i>.luts`` keys,
+#: while the DLGN frontend reports every other module or dict it cannot read as an
 #: error rather than passing it on.
-FRONTEND_FACTORIES: list[Callable[[], Frontend]] = [_bnn, _qnn, _torchlogix, _dlgn]
+FRONTEND_FACTORIES: list[Callable[[], Frontend]] = [_bnn, _qnn, _torchlogix, _dwn, _dlgn]
 
 #: each reading option as the command line spells it
 OPTION_FLAGS = {"parametrization": "--parametrization", "arch": "--arch",
-                "arch_kwargs": "--arch-kwargs", "input_bits": "--input-bits"}
+                "arch_kwargs": "--arch-kwargs", "input_bits": "--input-bits",
+                "encoder": "--encoder"}
 
 
 def frontends() -> list[Frontend]:
@@ -105,7 +115,8 @@ def load_model(source: str | Path | Any, **options: Any) -> tuple[Frontend, Any]
     given): ``parametrization`` (DLGN: a torchlogix state_dict's (out, 4) weights may be light
     or warp), ``arch``/``arch_kwargs`` (torchlogix: the zoo class of a state_dict),
     ``input_bits`` (torchlogix: the circuit compares integer features with the model's
-    binarization thresholds).
+    binarization thresholds; DWN: the features' width with ``encoder``), ``encoder`` (DWN:
+    the thermometer folded into the circuit as comparators).
     """
     given = {k: v for k, v in options.items() if v is not None}
     for fe in _candidates(source):
