@@ -19,11 +19,16 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # System tools that PyPI does not carry: Icarus Verilog (cocotb's default simulator, and the
-# `iverilog -E` preprocessor pyverilog runs to read .v netlists) and ABC (oracle).
+# `iverilog -E` preprocessor pyverilog runs to read .v netlists), ABC (oracle), and for
+# `compile --asic` Yosys (native: it runs berkeley-abc with a Liberty file), OpenSTA (`sta`)
+# and the OSU 0.18 um standard cells (Liberty, LEF, Verilog models; no PyPI wheel has a Liberty).
 sysdeps:
 	@missing=""; \
 	command -v iverilog >/dev/null || missing="$$missing iverilog"; \
 	command -v berkeley-abc >/dev/null || missing="$$missing berkeley-abc"; \
+	command -v yosys >/dev/null || missing="$$missing yosys"; \
+	command -v sta >/dev/null || missing="$$missing opensta"; \
+	[ -f /usr/share/qflow/tech/osu018/osu018_stdcells.lib ] || missing="$$missing qflow-tech-osu018"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -44,3 +49,25 @@ bench: setup
 
 clean:
 	rm -rf build .pytest_cache
+
+# bench/torchlogix.py: gatecomp vs torchlogix's own `Circuit` AIG export, which needs Python
+# 3.12 (its f-strings): a separate venv in build/venv312 with torch, numpy and torchlogix 0.2.2
+# (--no-deps), from pyenv's python3.12 or one on PATH. Without one the bench still measures
+# gatecomp and says why the torchlogix column is missing.
+PY312   ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) \
+                       $(shell command -v python3.12 2>/dev/null))
+VENV312 := build/venv312
+
+.PHONY: bench-torchlogix
+bench-torchlogix: setup
+	@if [ ! -f $(VENV312)/.installed ]; then \
+	  if [ -z "$(PY312)" ]; then \
+	    echo "no python3.12 found (pyenv or PATH): torchlogix's exporter cannot run"; \
+	  else \
+	    $(PY312) -m venv $(VENV312) && \
+	    $(VENV312)/bin/pip install torch==2.13.0 numpy && \
+	    $(VENV312)/bin/pip install --no-deps torchlogix==0.2.2 && \
+	    touch $(VENV312)/.installed || echo "could not set up $(VENV312)"; \
+	  fi; \
+	fi
+	$(BIN)/python bench/torchlogix.py
