@@ -8,6 +8,7 @@ are read from their wrapper (:mod:`.state_dict`).
 
 from __future__ import annotations
 
+import importlib
 import re
 from pathlib import Path
 
@@ -25,18 +26,38 @@ _UNSUPPORTED = re.compile(r"Unsupported global: GLOBAL (\S+)")
 
 
 def load_file(path: str | Path) -> object:
-    """The unpickled object, torch_dwn classes as stand-ins; errors as one line."""
+    """The unpickled object, torch_dwn classes as stand-ins; errors as one line.
+
+    torch's own ``nn`` modules the pickle names are allow-listed too (they only hold state
+    here), so a model with, say, a ``ReLU`` is refused by name by the reader rather than
+    passed on as a file of another library."""
     path = model_file(path)
-    try:
-        with torch.serialization.safe_globals(SAFE_GLOBALS):
-            return torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - every failure becomes one readable line
-        m = _UNSUPPORTED.search(str(exc))
-        if m and m.group(1).startswith("torch_dwn."):
-            known = ", ".join(sorted(n.rsplit(".", 1)[1] for n in STAND_INS))
-            raise GatecompError(f"{path}: {m.group(1)} is not a torch_dwn 1.1.1 class gatecomp "
-                                f"reads (it reads {known})") from None
-        raise UnknownFormatError(str(path)) from None
+    safe = list(SAFE_GLOBALS)
+    for _ in range(64):  # one retry per torch.nn class the allow-list lacks
+        try:
+            with torch.serialization.safe_globals(safe):
+                return torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes one readable line
+            m = _UNSUPPORTED.search(str(exc))
+            name = m.group(1) if m else ""
+            if name.startswith("torch_dwn."):
+                known = ", ".join(sorted(n.rsplit(".", 1)[1] for n in STAND_INS))
+                raise GatecompError(f"{path}: {name} is not a torch_dwn 1.1.1 class gatecomp "
+                                    f"reads (it reads {known})") from None
+            cls = _torch_module(name)
+            if cls is None:
+                raise UnknownFormatError(str(path)) from None
+            safe.append(cls)
+    raise UnknownFormatError(str(path))
+
+
+def _torch_module(name: str) -> type | None:
+    """torch's ``nn`` module class ``name`` (``torch.nn.modules.activation.ReLU``), or None."""
+    module, _, cls = name.rpartition(".")
+    if not module.startswith("torch.nn.modules."):
+        return None
+    found = getattr(importlib.import_module(module), cls, None)
+    return found if isinstance(found, type) and issubclass(found, nn.Module) else None
 
 
 def parse(obj: object, label: str) -> tuple[Parsed, str]:
