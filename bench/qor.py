@@ -53,11 +53,21 @@ from gatecomp.passes.script import DEFAULT_SCRIPT, NAMED_SCRIPTS, run_script  # 
 from gatecomp.verify.abc_cec import abc_cec, find_abc  # noqa: E402
 
 EPFL_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "epfl"
+RESULTS_MD = Path(__file__).resolve().parent / "results" / "qor.md"
 #: EPFL circuits left out unless --all (ABC resyn2 alone takes ~30-50 s on hyp here)
 SLOW = frozenset({"hyp"})
 #: ABC's resyn2 alias (abc.rc), spelled out since Debian's berkeley-abc ships no abc.rc
 RESYN2 = ("balance; rewrite; refactor; balance; rewrite; rewrite -z; balance; refactor -z; "
           "rewrite -z; balance")
+#: ABC's compress2rs alias (abc.rc): level-preserving resubstitution with growing windows
+COMPRESS2RS = ("balance -l; resub -K 6 -l; rewrite -l; resub -K 6 -N 2 -l; refactor -l; "
+               "resub -K 8 -l; balance -l; resub -K 8 -N 2 -l; rewrite -l; resub -K 10 -l; "
+               "rewrite -z -l; resub -K 10 -N 2 -l; balance -l; resub -K 12 -l; refactor -z -l; "
+               "resub -K 12 -N 2 -l; rewrite -z -l; balance -l")
+#: ABC's heavier script: ``resyn2; dc2; dc2; compress2rs; resyn2; compress2rs``
+ABC_HEAVY = f"{RESYN2}; dc2; dc2; {COMPRESS2RS}; {RESYN2}; {COMPRESS2RS}"
+#: ABC's strong LUT6 flow: choices, area-oriented mapping, SAT-based don't-care optimisation
+ABC_LUT6_MFS = "dch -f; if -K 6 -a; mfs2"
 #: gatecomp's named scripts: ``resyn`` (two resyn2 rounds with resub), ``resyn2`` (ABC's sequence)
 GC_RESYN = NAMED_SCRIPTS["resyn"]
 GC_RESYN2 = NAMED_SCRIPTS["resyn2"]
@@ -73,6 +83,7 @@ class Result:
     aig: AIG | None = None  # an AIG result, proved against the input when the flow is ours
     verified: bool | None = None
     note: str = ""
+    own_proved: bool = False  # also proved by gatecomp's own checker (--own-check)
 
 
 @dataclass(frozen=True)
@@ -129,16 +140,67 @@ def abc_flow(name: str, commands: str) -> Flow:
     return Flow(name, "and", run, f"ABC 'strash; {commands}'", reference=True, check=False)
 
 
-def abc_lut_flow(name: str, k: int, pre: str = "") -> Flow:
-    """ABC LUT mapping ``if -K k`` (after ``pre``); size = LUTs, levels = LUT levels."""
+def abc_lut_flow(name: str, k: int, pre: str = "", commands: str | None = None) -> Flow:
+    """ABC LUT mapping ``if -K k`` (after ``pre``), or ``commands`` that end in a k-LUT
+    network; size = LUTs, levels = LUT levels."""
+    cmds = commands or cmds_of(pre, k)
 
     def run(aig: AIG, work: Path) -> Result:
-        out, _ = _abc(aig, work, cmds_of(pre, k), write=False)
+        out, _ = _abc(aig, work, cmds, write=False)
         luts, lev = _LUTS.findall(out)[-1]
         return Result(int(luts), int(lev), float(_ELAPSE.findall(out)[-1]))
 
-    return Flow(name, f"lut{k}", run, f"ABC 'strash; {cmds_of(pre, k)}'", reference=True,
+    return Flow(name, f"lut{k}", run, f"ABC 'strash; {cmds}'", reference=True, check=False)
+
+
+def mockturtle_available() -> bool:
+    try:
+        import aigverse.algorithms  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def mockturtle_flow(name: str) -> Flow:
+    """mockturtle (through ``aigverse``): rounds of cut rewriting, resubstitution (8 and 10
+    leaves, 2 new nodes) and SOP refactoring until a round gains under 0.1 % (at most 4); CPU
+    seconds of the algorithms only (AIGER I/O not counted). Don't-care resubstitution is left
+    out: 0.5 s per 700 ANDs for under 0.3 % on cavlc."""
+
+    def run(aig: AIG, work: Path) -> Result:
+        if not mockturtle_available():
+            raise _Skip("aigverse is not installed (pip install aigverse==0.1.7)")
+        from aigverse import algorithms as A
+        from aigverse import io as mio
+
+        src, dst = work / "mt_in.aig", work / "mt_out.aig"
+        write_aiger(aig, src)
+        ntk = mio.read_aiger_into_aig(str(src))
+        t0 = time.process_time()
+        for _ in range(4):
+            before = ntk.num_gates
+            ntk = A.cleanup_dangling(A.aig_cut_rewriting(ntk))
+            A.aig_resubstitution(ntk, max_pis=8, max_inserts=2, inplace=True)
+            ntk = A.cleanup_dangling(ntk)
+            A.sop_refactoring(ntk, inplace=True)
+            ntk = A.cleanup_dangling(ntk)
+            ntk = A.cleanup_dangling(A.aig_cut_rewriting(ntk, allow_zero_gain=True))
+            A.aig_resubstitution(ntk, max_pis=10, max_inserts=2, inplace=True)
+            ntk = A.cleanup_dangling(ntk)
+            if ntk.num_gates > before * 0.999:
+                break
+        secs = time.process_time() - t0
+        mio.write_aiger(ntk, str(dst))
+        res = read_aiger(dst)
+        return Result(res.num_ands, depth(res), secs, res)
+
+    return Flow(name, "and", run, "mockturtle via aigverse: (rw; rs -K 8 -N 2; rf; rwz; "
+                "rs -K 10 -N 2) until a round gains < 0.1 % (at most 4 rounds)", reference=True,
                 check=False)
+
+
+class _Skip(Exception):
+    """A flow that cannot run here (a missing optional tool): its column shows '-'."""
 
 
 def gatecomp_lut_flow(name: str, script: str, k: int) -> Flow:
@@ -162,7 +224,9 @@ def cmds_of(pre: str, k: int) -> str:
 
 
 FLOWS: list[Flow] = [
-    gatecomp_flow("gc", DEFAULT_SCRIPT),
+    gatecomp_flow("gc", DEFAULT_SCRIPT),  # --effort default (by size)
+    gatecomp_flow("gc-fast", "fast"),
+    gatecomp_flow("gc-high", "high"),
     gatecomp_flow("gc-clean", "cleanup"),
     gatecomp_flow("gc-b", "cleanup,balance"),
     gatecomp_flow("gc-b-plain", "cleanup,balance{area=false}"),
@@ -172,17 +236,21 @@ FLOWS: list[Flow] = [
     abc_flow("abc-b", "balance"),
     abc_flow("abc-b-rw", "balance; rewrite"),
     abc_flow("abc-resyn2", RESYN2),
+    abc_flow("abc-heavy", ABC_HEAVY),
+    mockturtle_flow("mt"),
     # LUT-mapping baselines, off by default (--flows ... abc-if6): add gatecomp lutmap beside
     abc_lut_flow("abc-if6", 6),
     abc_lut_flow("abc-if4", 4),
     abc_lut_flow("abc-resyn2-if6", 6, RESYN2),
     abc_lut_flow("abc-resyn2-if4", 4, RESYN2),
+    abc_lut_flow("abc-lut6-mfs", 6, commands=ABC_LUT6_MFS),
     gatecomp_lut_flow("gc-lut6", DEFAULT_SCRIPT, 6),
     gatecomp_lut_flow("gc-lut4", DEFAULT_SCRIPT, 4),
     gatecomp_lut_flow("gc-resyn-lut6", GC_RESYN, 6),
     gatecomp_lut_flow("gc-resyn-lut4", GC_RESYN, 4),
 ]
-DEFAULT_FLOWS = ("gc", "gc-clean", "abc-b", "abc-resyn2")
+DEFAULT_FLOWS = ("gc", "gc-resyn", "abc-resyn2", "abc-heavy", "mt", "gc-lut6", "abc-resyn2-if6",
+                 "abc-lut6-mfs")
 
 
 # -- circuits ------------------------------------------------------------------------------------
@@ -227,10 +295,15 @@ def geomean(values: list[float]) -> float:
 
 
 def ratio_lines(circuits: list[Circuit], flows: list[Flow]) -> list[str]:
-    """Geomean ratios of every non-reference flow against every reference flow of its unit."""
+    """Geomean ratios of every flow against every reference flow of its unit listed before it
+    (references against earlier references too: ABC heavy / ABC resyn2)."""
     lines = []
-    for ref in (f for f in flows if f.reference):
-        for flow in (f for f in flows if f.unit == ref.unit and not f.reference):
+    for i, ref in enumerate(flows):
+        if not ref.reference:
+            continue
+        for j, flow in enumerate(flows):
+            if flow.unit != ref.unit or (flow.reference and j <= i):
+                continue
             rows = [c.results for c in circuits if flow.name in c.results and ref.name in c.results]
             if not rows:
                 continue
@@ -241,30 +314,34 @@ def ratio_lines(circuits: list[Circuit], flows: list[Flow]) -> list[str]:
             t_ref = [max(r[ref.name].seconds, 0.01) for r in rows]
             tgm = geomean([a / b for a, b in zip(t_flow, t_ref, strict=True)])
             tsum = sum(t_flow) / sum(t_ref)
-            lines.append(f"{flow.name:>10} / {ref.name:<10} {ref.unit}s {size:6.3f}  "
+            worst = max(rows, key=lambda r: r[flow.name].size / max(r[ref.name].size, 1))
+            wname = next(c.name for c in circuits if c.results is worst)
+            wr = worst[flow.name].size / max(worst[ref.name].size, 1)
+            lines.append(f"{flow.name:>13} / {ref.name:<14} {ref.unit}s {size:6.3f}  "
                          f"levels {lev:6.3f}  time geomean {tgm:7.2f}  time total {tsum:7.2f}"
-                         f"   ({len(rows)} circuits)")
+                         f"  worst {wname} {wr:.3f}  ({len(rows)} circuits)")
     return lines
 
 
-def print_table(circuits: list[Circuit], flows: list[Flow]) -> None:
-    head = f"{'circuit':<16}{'in ands':>9}{'lev':>6}"
-    sub = " " * 31
+def table_lines(circuits: list[Circuit], flows: list[Flow]) -> list[str]:
+    """The per-circuit table as Markdown: size / levels / CPU seconds of every flow."""
+    head = "| circuit | in ands | lev |"
+    rule = "|---|---:|---:|"
     for f in flows:
-        head += f" | {f.name:^22}"
-        sub += f" | {f.unit + 's':>9}{'lev':>6}{'s':>7}"
-    print(head)
-    print(sub)
+        head += f" {f.name} {f.unit}s | lev | s |"
+        rule += "---:|---:|---:|"
+    lines = [head, rule]
     for c in circuits:
-        line = f"{c.name:<16}{c.results['input'].size:>9}{c.results['input'].levels:>6}"
+        line = f"| {c.name} | {c.results['input'].size} | {c.results['input'].levels} |"
         for f in flows:
             r = c.results.get(f.name)
             if r is None:
-                line += f" | {'-':>22}"
+                line += " - | - | - |"
                 continue
             mark = "" if r.verified in (None, True) else "!"
-            line += f" | {r.size:>8}{mark:1}{r.levels:>6}{r.seconds:>7.3f}"
-        print(line, flush=True)
+            line += f" {r.size}{mark} | {r.levels} | {r.seconds:.2f} |"
+        lines.append(line)
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -279,7 +356,13 @@ def main(argv: list[str] | None = None) -> int:
                     help="size of the synthetic DLGN (0: leave it out)")
     ap.add_argument("--no-cec", action="store_true", help="skip the ABC cec proofs")
     ap.add_argument("--cec-timeout", type=float, default=600.0)
+    ap.add_argument("--own-check", action="store_true",
+                    help="also prove every gatecomp AIG with gatecomp's own checker (SAT/BDD)")
+    ap.add_argument("--skip-large", type=int, default=0, metavar="ANDS",
+                    help="leave out circuits with more than ANDS ANDs (0: keep all)")
     ap.add_argument("--json", type=Path, help="also write the results here")
+    ap.add_argument("--md", type=Path, default=RESULTS_MD,
+                    help="write the result table here (default bench/results/qor.md)")
     args = ap.parse_args(argv)
 
     known = {f.name: f for f in FLOWS}
@@ -302,12 +385,23 @@ def main(argv: list[str] | None = None) -> int:
             circuits = [c for c in circuits if c.name not in SLOW]
 
         _warm_up(flows, work)
+        skipped: dict[str, str] = {}
         for c in circuits:
-            print(f"{c.name} ...", file=sys.stderr, flush=True)
             aig = c.load()
+            if args.skip_large and aig.num_ands > args.skip_large:
+                print(f"{c.name}: {aig.num_ands} ANDs, skipped (--skip-large)", file=sys.stderr)
+                continue
+            print(f"{c.name} ...", file=sys.stderr, flush=True)
             c.results["input"] = Result(aig.num_ands, depth(aig), 0.0)
             for f in flows:
-                r = f.run(aig, work)
+                if f.name in skipped:
+                    continue
+                try:
+                    r = f.run(aig, work)
+                except _Skip as why:
+                    skipped[f.name] = str(why)
+                    print(f"  {f.name}: {why}", file=sys.stderr)
+                    continue
                 if f.check and r.aig is not None and not args.no_cec:
                     cec = abc_cec(aig, r.aig, timeout=args.cec_timeout)
                     r.verified = cec.equivalent if cec.checked else None
@@ -315,27 +409,48 @@ def main(argv: list[str] | None = None) -> int:
                     if cec.checked and not cec.equivalent:
                         failures += 1
                         print(f"  {f.name}: {cec.message}", file=sys.stderr)
+                if f.check and r.aig is not None and args.own_check and r.verified is not False:
+                    from gatecomp.verify.equivalence import prove_equivalent
+                    own = prove_equivalent(aig, r.aig, time_limit=args.cec_timeout)
+                    if own.equivalent is False:
+                        failures += 1
+                        r.verified = False
+                        print(f"  {f.name}: gatecomp's checker refutes it", file=sys.stderr)
+                    elif own.equivalent is None:
+                        r.note += "; own checker undecided"
+                    else:
+                        r.own_proved = True
                 elif r.verified is False:  # a LUT cover that simulation refuted
                     failures += 1
                     print(f"  {f.name}: {r.note}", file=sys.stderr)
                 c.results[f.name] = r
+        circuits = [c for c in circuits if "input" in c.results]
 
-    for f in flows:
-        print(f"{f.name:>12}: {f.what}")
-    print()
-    print_table(circuits, flows)
-    print()
-    for line in ratio_lines(circuits, flows):
-        print(line)
+    out: list[str] = [f"- `{f.name}`: {f.what}" for f in flows]
+    out += [f"- `{name}` not run: {why}" for name, why in skipped.items()]
+    out += ["", *table_lines(circuits, flows), "", "```"]
+    out += ratio_lines(circuits, flows)
+    out.append("```")
     proved = sum(1 for c in circuits for f in flows
-                 if f.check and c.results[f.name].verified)
+                 if f.check and f.name in c.results and c.results[f.name].verified)
     unproved = sum(1 for c in circuits for f in flows
-                   if f.check and c.results[f.name].verified is None)
+                   if f.check and f.name in c.results and c.results[f.name].verified is None)
+    own = sum(1 for c in circuits for f in flows
+              if f.name in c.results and c.results[f.name].own_proved)
     covers = sum(1 for c in circuits for f in flows
-                 if not f.check and not f.reference and c.results[f.name].verified)
-    print(f"\nABC cec: {proved} gatecomp AIGs proved equivalent, {unproved} unchecked; "
-          f"{covers} gatecomp LUT covers equal to their input on random simulation; "
-          f"{failures} NOT equivalent")
+                 if not f.check and not f.reference and f.name in c.results
+                 and c.results[f.name].verified)
+    out.append(f"\nABC cec: {proved} gatecomp AIGs proved equivalent, {unproved} unchecked"
+               f"{f'; {own} also by gatecomp own checker' if args.own_check else ''}; "
+               f"{covers} gatecomp LUT covers equal to their input on random simulation; "
+               f"{failures} NOT equivalent")
+    print("\n".join(out))
+    if args.md:
+        args.md.parent.mkdir(parents=True, exist_ok=True)
+        cmd = " ".join(["bench/qor.py", *(argv if argv is not None else sys.argv[1:])])
+        args.md.write_text(f"# `{cmd}`\n\nCPU seconds of the optimization only; sizes in the "
+                           f"flow's unit (ANDs, LUTs), levels in its unit.\n\n"
+                           + "\n".join(out) + "\n")
     if args.json:
         rows = {c.name: {k: {"size": r.size, "levels": r.levels, "seconds": r.seconds,
                              "verified": r.verified} for k, r in c.results.items()}
@@ -352,7 +467,7 @@ def _warm_up(flows: list[Flow], work: Path) -> None:
     x = b.inputs()
     tiny = b.build([b.add_and(b.add_and(int(x[0]), int(x[1])), b.add_or(int(x[2]), int(x[3])))])
     for f in flows:
-        if not f.reference:
+        if not f.reference or (f.name == "mt" and mockturtle_available()):
             f.run(tiny, work)
 
 

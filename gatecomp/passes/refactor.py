@@ -41,6 +41,7 @@ from ..logic.dag_edit import (
     lev_bound,
     mffc_mark,
     replace,
+    resolve,
     room,
     visit,
 )
@@ -68,6 +69,11 @@ class RefactorParams:
         Covers with more cubes (in both polarities) are not factored.
     preserve_levels:
         Never let a node exceed its required level in the input graph (depth never grows).
+    mffc_cut:
+        The cut is the support of the node's MFFC, entered down to 10 levels below the node
+        (ABC ``drf``, the refactoring of ``dc2``): the whole cone dies, so any cheaper factored
+        form pays. Nodes whose MFFC is a single AND are skipped; a support of more than
+        ``cut_size`` leaves falls back to the reconvergence-driven cut.
     """
 
     zero_gain: bool = False
@@ -75,6 +81,7 @@ class RefactorParams:
     fanout_stop: int = 2
     max_cubes: int = 32
     preserve_levels: bool = True
+    mffc_cut: bool = False
 
     def __post_init__(self) -> None:
         if not 2 <= self.cut_size <= 12:
@@ -84,8 +91,63 @@ class RefactorParams:
 
 
 @njit(cache=True)
+def mffc_support(g, v, level_min, leaves, K, mark, stamp, stack, cone, undo):
+    """Leaves of ``v``'s MFFC entered through nodes above ``level_min`` (ABC
+    ``Aig_NodeMffcSupp``); returns their number, or -1 when there are more than ``K`` (or
+    the cone overflows ``cone``). The cone and the leaves get ``mark[x] = stamp``."""
+    F0, F1, rep, ref, lev, meta = g[0], g[1], g[2], g[3], g[4], g[11]
+    first = meta[0]
+    nc = 0
+    nu = 0
+    sp = 0
+    stack[sp] = v
+    sp += 1
+    cone[nc] = v
+    nc += 1
+    ok = True
+    while sp > 0:
+        sp -= 1
+        x = stack[sp]
+        for side in range(2):
+            y = resolve(F0[x] if side == 0 else F1[x], rep) >> 1
+            if y < first or lev[y] <= level_min:
+                continue
+            ref[y] -= 1
+            undo[nu] = y
+            nu += 1
+            if ref[y] == 0:
+                if nc >= len(cone) or sp >= len(stack):
+                    ok = False
+                    break
+                cone[nc] = y
+                nc += 1
+                stack[sp] = y
+                sp += 1
+        if not ok:
+            break
+    for i in range(nu):
+        ref[undo[i]] += 1
+    if not ok:
+        return -1
+    for i in range(nc):
+        mark[cone[i]] = stamp
+    nl = 0
+    for i in range(nc):
+        x = cone[i]
+        for side in range(2):
+            y = resolve(F0[x] if side == 0 else F1[x], rep) >> 1
+            if mark[y] != stamp:
+                if nl >= K:
+                    return -1
+                mark[y] = stamp
+                leaves[nl] = y
+                nl += 1
+    return nl
+
+
+@njit(cache=True)
 def refactor_kernel(f0, f1, num_inputs, outputs, K, fanout_stop, zero_gain, preserve, extra,
-                    ws):
+                    ws, mffc_cut=False):
     """One refactoring sweep (module docstring). Returns new fanins/outputs and counters."""
     g = edit_start(f0, f1, num_inputs, outputs, extra, preserve)
     req, meta = g[5], g[11]
@@ -105,6 +167,9 @@ def refactor_kernel(f0, f1, num_inputs, outputs, K, fanout_stop, zero_gain, pres
     loc = np.zeros(2 + 2 * K + 2 * _MAX_STRUCT, dtype=np.int64)
     loclev = np.zeros(1 + K + _MAX_STRUCT, dtype=np.int64)
     counters = np.zeros(6, dtype=np.int64)  # refactored, merged, gain, created, skipped, trivial
+    mstack = np.zeros(2 * _MAX_CONE + 8, dtype=np.int64)
+    mcone = np.zeros(_MAX_CONE, dtype=np.int64)
+    mundo = np.zeros(2 * _MAX_CONE + 8, dtype=np.int64)
     stamp = 0
     for v in range(first, n):
         state = visit(g, v)
@@ -113,7 +178,16 @@ def refactor_kernel(f0, f1, num_inputs, outputs, K, fanout_stop, zero_gain, pres
         if state != 2:
             continue
         stamp += 1
-        nl = find_cut(g, v, K, fanout_stop, leaves, mark, stamp)
+        nl = -1
+        if mffc_cut:
+            nl = mffc_support(g, v, max(0, g[4][v] - 10), leaves, K, mark, stamp, mstack,
+                              mcone, mundo)
+            if nl == 0:
+                continue
+            if nl < 0:
+                stamp += 1
+        if nl < 0:
+            nl = find_cut(g, v, K, fanout_stop, leaves, mark, stamp)
         ni = cone_truth(g, v, leaves, nl, mark, stamp, seen, slot, tabs, stack, order)
         if ni < 0:
             counters[4] += 1
@@ -121,6 +195,8 @@ def refactor_kernel(f0, f1, num_inputs, outputs, K, fanout_stop, zero_gain, pres
         vw = 1 << max(0, nl - 6)
         tt = tabs[nl + ni - 1, :vw].copy()
         saved = mffc_mark(g, v, leaves, nl)
+        if mffc_cut and saved < 2:
+            continue
         if saved == 1:
             # only a constant or a leaf can pay (or, with zero_gain, one node over existing
             # logic, which rarely helps): do not factor
@@ -183,7 +259,7 @@ def refactor(aig: AIG, params: RefactorParams | None = None) -> tuple[AIG, PassS
     def kernel(f0, f1, outs, extra):
         ws = workspace(p.cut_size, p.max_cubes)
         return refactor_kernel(f0, f1, aig.num_inputs, outs, p.cut_size, p.fanout_stop,
-                               p.zero_gain, p.preserve_levels, extra, ws)
+                               p.zero_gain, p.preserve_levels, extra, ws, p.mffc_cut)
 
     return run_sweep(aig, "refactor", p.zero_gain, kernel,
                      ("refactored", "merged", "estimated_gain", "created", "skipped", "trivial"))

@@ -38,32 +38,88 @@ PASSES: dict[str, RegisteredPass] = {
     "fraig": RegisteredPass(fraig, FraigParams),
 }
 
-DEFAULT_SCRIPT = "cleanup,balance"
-
 #: one round of ABC's resyn2 (``b; rw; rf; b; rw; rwz; b; rfz; rwz; b``) with our passes
 _RESYN2 = ("balance,rewrite,refactor,balance,rewrite,rewrite{zero_gain=true},balance,"
            "refactor{zero_gain=true},rewrite{zero_gain=true},balance")
 #: the same round with resubstitution after each refactoring (ABC resyn2 has none)
 _RESYN_ROUND = ("balance,rewrite,refactor,resub,balance,rewrite,rewrite{zero_gain=true},balance,"
                 "refactor{zero_gain=true},resub,rewrite{zero_gain=true},balance")
+#: ABC's dc2 (``Dar_ManCompress2``: ``b; rw; drf; b; rwz; drfz``): refactoring over MFFC
+#: supports of up to 12 leaves, which finds what cut-based refactoring misses (EPFL ``bar``:
+#: 3141 -> 2952 ANDs)
+_DRF = "refactor{mffc_cut=true,cut_size=12}"
+_DC2 = (f"balance,rewrite,{_DRF},balance,rewrite{{zero_gain=true}},"
+        f"{_DRF[:-1]},zero_gain=true}}")
+#: ABC's compress2rs: resubstitution with growing windows (6..12 leaves, 1 then 2 new nodes)
+#: between rewriting and refactoring, levels preserved
+_COMPRESS2RS = ",".join([
+    "balance", "resub{cut_size=6,max_added=1}", "rewrite", "resub{cut_size=6}", "refactor",
+    "resub{cut_size=8,max_added=1}", "balance", "resub{cut_size=8}", "rewrite",
+    "resub{cut_size=10,max_added=1}", "rewrite{zero_gain=true}", "resub{cut_size=10}", "balance",
+    "resub{cut_size=12,max_added=1}", "refactor{zero_gain=true}", "resub{cut_size=12}",
+    "rewrite{zero_gain=true}", "balance"])
+
+FAST_SCRIPT = "cleanup,balance"
+#: ``--effort default`` up to 300k ANDs: a resyn round, two dc2, another round, deeper resub
+#: and a last dc2 (EPFL: 0.94x the ANDs of ``resyn`` at about 1.3x its time, ``bench/qor.py``)
+STRONG_SCRIPT = (f"cleanup,{_RESYN_ROUND},{_DC2},{_DC2},{_RESYN_ROUND},resub{{cut_size=10}},"
+                 f"{_DC2}")
+#: ``--effort high``: ABC's ``resyn2; dc2; dc2; compress2rs; resyn2; compress2rs`` with our passes
+HEAVY_SCRIPT = f"cleanup,{_RESYN2},{_DC2},{_DC2},{_COMPRESS2RS},{_RESYN2},{_COMPRESS2RS}"
+
+#: ``--effort`` levels: (most ANDs, script) tiers, the first that fits the input is run. The
+#: strong scripts cost ~15-25 s per 100k ANDs on one core, so big nets get cheaper ones.
+EFFORTS: dict[str, tuple[tuple[int | None, str], ...]] = {
+    "fast": ((None, FAST_SCRIPT),),
+    "default": ((300_000, STRONG_SCRIPT), (2_000_000, f"cleanup,{_RESYN2}"), (None, FAST_SCRIPT)),
+    "high": ((1_000_000, HEAVY_SCRIPT), (None, STRONG_SCRIPT)),
+}
+#: the script ``compile`` and ``opt`` run without ``-p``/``--effort``: ``--effort default``
+DEFAULT_SCRIPT = "default"
 
 #: scripts a user can name instead of spelling out (``-p resyn``): ``resyn2`` is ABC resyn2's
 #: sequence; ``resyn``, two rounds of it with ``resub``, is 0.94x ABC resyn2's ANDs on the EPFL
-#: circuits (no circuit above 1.01x) at about 1.5x its run time (``bench/qor.py``)
+#: circuits (no circuit above 1.01x) at about 1.5x its run time (``bench/qor.py``); ``dc2``,
+#: ``compress2rs`` as ABC's; ``strong``/``heavy`` the scripts of ``--effort default``/``high``
+#: at every size. ``fast``, ``default`` and ``high`` are the effort levels (by input size).
 NAMED_SCRIPTS: dict[str, str] = {
-    "default": DEFAULT_SCRIPT,
     "resyn": f"cleanup,{_RESYN_ROUND},{_RESYN_ROUND}",
     "resyn2": f"cleanup,{_RESYN2}",
+    "dc2": f"cleanup,{_DC2}",
+    "compress2rs": f"cleanup,{_COMPRESS2RS}",
+    "strong": STRONG_SCRIPT,
+    "heavy": HEAVY_SCRIPT,
 }
+
+
+def effort_script(effort: str, num_ands: int | None = None) -> str:
+    """The script of an ``--effort`` level for an input of ``num_ands`` ANDs (None: the
+    first tier)."""
+    if effort not in EFFORTS:
+        raise GatecompError(f"unknown effort {effort!r}; available: {', '.join(EFFORTS)}")
+    for limit, script in EFFORTS[effort]:
+        if num_ands is None or limit is None or num_ands <= limit:
+            return script
+    raise AssertionError("the last tier has no limit")
+
+
+def expand_script(script: str, num_ands: int | None = None) -> str:
+    """``script`` with a named script or effort level replaced by its passes."""
+    name = script.strip()
+    if name in EFFORTS:
+        return effort_script(name, num_ands)
+    return NAMED_SCRIPTS.get(name, name)
+
 
 _STEP = re.compile(r"\s*([A-Za-z_][\w-]*)\s*(?:\{([^{}]*)\})?\s*")
 
 
-def parse_script(script: str) -> list[tuple[str, object]]:
-    """Split a script (or the name of one in :data:`NAMED_SCRIPTS`) into (pass, params) steps."""
+def parse_script(script: str, num_ands: int | None = None) -> list[tuple[str, object]]:
+    """Split a script (or the name of one in :data:`NAMED_SCRIPTS`, or an effort level of
+    :data:`EFFORTS` for an input of ``num_ands`` ANDs) into (pass, params) steps."""
     steps: list[tuple[str, object]] = []
     pos = 0
-    text = NAMED_SCRIPTS.get(script.strip(), script.strip())
+    text = expand_script(script, num_ands)
     while pos < len(text):
         m = _STEP.match(text, pos)
         if not m or m.end() == pos:
@@ -114,13 +170,23 @@ def _make_params(name: str, cls: type, opts: str) -> object:
 
 def run_script(aig: AIG, script: str = DEFAULT_SCRIPT,
                progress: Callable[[str], None] | None = None) -> tuple[AIG, list[PassStats]]:
-    """Run every step of ``script``; returns the final AIG and the stats of each step."""
+    """Run every step of ``script`` (an effort level picks its tier by ``aig``'s size);
+    returns the final AIG and the stats of each step. ``progress`` gets one line per pass:
+    its number, sizes, levels, its time and the time so far."""
+    steps = parse_script(script, aig.num_ands)
     all_stats: list[PassStats] = []
-    for name, params in parse_script(script):
+    if progress and len(steps) > 1:
+        name = script.strip()
+        named = f"'{name}'" if name in EFFORTS or name in NAMED_SCRIPTS else "script"
+        progress(f"{named}: {len(steps)} passes on {aig.num_ands} ANDs")
+    total = 0.0
+    width = len(str(len(steps)))
+    for i, (name, params) in enumerate(steps, 1):
         aig, stats = PASSES[name].run(aig, params)
         all_stats.append(stats)
+        total += stats.seconds
         if progress:
-            progress(f"{name}: {stats.ands_before} -> {stats.ands_after} ANDs, "
-                     f"{stats.levels_before} -> {stats.levels_after} levels "
-                     f"({stats.seconds:.2f} s)")
+            progress(f"[{i:>{width}}/{len(steps)}] {stats.name}: {stats.ands_before} -> "
+                     f"{stats.ands_after} ANDs, {stats.levels_before} -> {stats.levels_after} "
+                     f"levels ({stats.seconds:.2f} s, {total:.1f} s so far)")
     return aig, all_stats

@@ -43,3 +43,40 @@ def test_named_scripts_expand():
     ins = exhaustive_inputs(8)
     assert np.array_equal(simulate_words(out, ins), simulate_words(aig, ins))
     assert out.num_ands <= aig.num_ands
+
+
+def test_effort_levels_pick_a_script_by_size():
+    from gatecomp.passes.script import (
+        DEFAULT_SCRIPT,
+        EFFORTS,
+        FAST_SCRIPT,
+        HEAVY_SCRIPT,
+        STRONG_SCRIPT,
+        effort_script,
+        expand_script,
+    )
+
+    assert DEFAULT_SCRIPT == "default" and set(EFFORTS) == {"fast", "default", "high"}
+    assert effort_script("fast", 10) == FAST_SCRIPT == "cleanup,balance"
+    assert effort_script("default", 10_000) == STRONG_SCRIPT
+    assert effort_script("default", 10**6) == expand_script("resyn2")
+    assert effort_script("default", 10**7) == FAST_SCRIPT
+    assert effort_script("high", 10_000) == HEAVY_SCRIPT
+    assert effort_script("high", 10**7) == STRONG_SCRIPT
+    for name in ("fast", "default", "high", "dc2", "compress2rs", "strong", "heavy"):
+        assert parse_script(name)
+    with pytest.raises(GatecompError, match="unknown effort"):
+        effort_script("max")
+
+
+@pytest.mark.parametrize("effort", ["fast", "default", "high"])
+def test_effort_scripts_keep_the_function(effort):
+    aig = random_aig(9, 300, 6, seed=11)
+    lines: list[str] = []
+    out, stats = run_script(aig, effort, progress=lines.append)
+    ins = exhaustive_inputs(9)
+    assert np.array_equal(simulate_words(out, ins), simulate_words(aig, ins))
+    assert out.num_ands <= aig.num_ands
+    # one progress line per pass, numbered, with its time and the time so far
+    assert len(lines) == len(stats) + (len(stats) > 1)
+    assert lines[-1].startswith(f"[{len(stats)}/{len(stats)}]") and "so far" in lines[-1]
