@@ -19,11 +19,16 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # System tools that PyPI does not carry: Icarus Verilog (cocotb's default simulator, and the
-# `iverilog -E` preprocessor pyverilog runs to read .v netlists) and ABC (oracle).
+# `iverilog -E` preprocessor pyverilog runs to read .v netlists), ABC (oracle), and for
+# `compile --asic` Yosys (native: it runs berkeley-abc with a Liberty file), OpenSTA (`sta`)
+# and the OSU 0.18 um standard cells (Liberty, LEF, Verilog models; no PyPI wheel has a Liberty).
 sysdeps:
 	@missing=""; \
 	command -v iverilog >/dev/null || missing="$$missing iverilog"; \
 	command -v berkeley-abc >/dev/null || missing="$$missing berkeley-abc"; \
+	command -v yosys >/dev/null || missing="$$missing yosys"; \
+	command -v sta >/dev/null || missing="$$missing opensta"; \
+	[ -f /usr/share/qflow/tech/osu018/osu018_stdcells.lib ] || missing="$$missing qflow-tech-osu018"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \

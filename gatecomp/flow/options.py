@@ -42,6 +42,7 @@ class CompileOptions:
     arch: str | None = None  # torchlogix state_dicts: the zoo class that takes them
     arch_kwargs: dict | None = None  # ... and its constructor arguments
     input_bits: int | None = None  # torchlogix binarization: the circuit takes N-bit features
+    asic: str | None = None  # Liberty file or osu018/osu035/osu050: map + time the RTL (asic/)
     encoder: Path | None = None  # DWN: the thermometer encoder folded in as comparators
 
     def reading(self) -> dict:
