@@ -13,12 +13,14 @@ from .network import Network
 
 
 def layer_rows(net: Network) -> list[dict]:
-    """One row per LUT layer."""
+    """One row per LUT layer (``gates``/``out_shape``: its LUT neurons, as the torchlogix
+    frontend's rows count them, for the report's layer table)."""
     rows = []
     for layer in net.layers:
         constant = int((layer.tables.all(axis=1) | ~layer.tables.any(axis=1)).sum())
         rows.append({"name": layer.name, "type": "LUTLayer", "mapping": layer.mapping,
                      "n": layer.n, "in_width": layer.in_width, "neurons": layer.width,
+                     "gates": layer.width, "out_shape": [layer.width],
                      "luts_shape": list(layer.tables.shape), "table_bits": layer.tables.size,
                      "constant_tables": constant})
     return rows

@@ -53,6 +53,7 @@ def lower_network(net: Network) -> LogicNet:
         "frontend": "dwn", "source": net.source, "format": net.format,
         "input_width": net.input_width, "num_classes": net.num_classes,
         "block_size": net.block_size, "tau": net.group_sum.tau, "neurons": net.neurons,
+        "logic_gates": net.neurons,
         "layers": layer_rows(net), "input": input_description(net),
         "encoder": encoder_summary(net, thresholds=False),
     }
