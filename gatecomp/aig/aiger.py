@@ -2,10 +2,16 @@
 
 The binary format is what ABC and Yosys read. Encoding and decoding of the delta-compressed AND
 section is vectorised, so million-gate files take well under a second.
+
+Sequential circuits (AIGER 1.9 latches, ``next init`` lines) are written from and read into a
+combinational step AIG whose last ``L`` inputs are the latches' current values and whose last
+``L`` outputs are their next values: AIGER numbers latches right after the inputs, so that AIG
+*is* the file's variable numbering (see :mod:`gatecomp.aig.seq`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -48,11 +54,24 @@ def _decode_varints(data: np.ndarray, count: int) -> tuple[np.ndarray, int]:
     return vals, used
 
 
-def write_aiger(aig: AIG, path: str | Path | None = None, comment: str = "") -> bytes:
-    """Serialise to binary AIGER (with symbols and an optional comment); write if ``path``."""
+def write_aiger(aig: AIG, path: str | Path | None = None, comment: str = "",
+                latches: Sequence[int] | None = None) -> bytes:
+    """Serialise to binary AIGER (with symbols and an optional comment); write if ``path``.
+
+    ``latches`` (one reset value, 0 or 1, per latch) makes the last ``len(latches)`` inputs
+    latch outputs and the last ``len(latches)`` outputs their next-state functions.
+    """
     i, a = aig.num_inputs, aig.num_ands
-    header = f"aig {i + a} {i} 0 {aig.num_outputs} {a}\n"
-    parts = [header.encode(), "".join(f"{int(o)}\n" for o in aig.outputs).encode()]
+    n_l = 0 if latches is None else len(latches)
+    if n_l > min(i, aig.num_outputs) or any(int(v) not in (0, 1) for v in latches or ()):
+        raise AigerError(f"{n_l} latches need as many inputs and outputs and 0/1 reset values")
+    o = aig.num_outputs - n_l
+    header = f"aig {i + a} {i - n_l} {n_l} {o} {a}\n"
+    nexts = aig.outputs[o:]
+    latch_lines = "".join(f"{int(nx)} {int(v)}\n" if int(v) else f"{int(nx)}\n"
+                          for nx, v in zip(nexts, latches or (), strict=True))
+    parts = [header.encode(), latch_lines.encode(),
+             "".join(f"{int(x)}\n" for x in aig.outputs[:o]).encode()]
     lhs = 2 * np.arange(aig.first_and, aig.num_nodes, dtype=LIT_DTYPE)
     deltas = np.empty(2 * a, dtype=LIT_DTYPE)
     deltas[0::2] = lhs - aig.fanin0
@@ -60,8 +79,9 @@ def write_aiger(aig: AIG, path: str | Path | None = None, comment: str = "") -> 
     if a and (deltas.min() < 0 or (deltas[0::2] == 0).any()):
         raise AigerError("AIG is not in AIGER order (fanin0 >= fanin1, fanins before gate)")
     parts.append(_encode_varints(deltas))
-    symbols = [f"i{k} {n}" for k, n in enumerate(aig.input_names)]
-    symbols += [f"o{k} {n}" for k, n in enumerate(aig.output_names)]
+    symbols = [f"i{k} {n}" for k, n in enumerate(aig.input_names[:i - n_l])]
+    symbols += [f"l{k} {n}" for k, n in enumerate(aig.input_names[i - n_l:])]
+    symbols += [f"o{k} {n}" for k, n in enumerate(aig.output_names[:o])]
     parts.append(("\n".join(symbols) + "\n").encode() if symbols else b"")
     if comment:
         parts.append(f"c\n{comment}\n".encode())
@@ -136,3 +156,54 @@ def read_aiger(source: str | Path | bytes) -> AIG:
 def lhs_bound(num_inputs: int, num_ands: int) -> np.ndarray:
     """Exclusive upper bound for the fanin literals of each AND (its own literal)."""
     return 2 * np.arange(num_inputs + 1, num_inputs + 1 + num_ands, dtype=LIT_DTYPE)
+
+
+def read_aiger_latches(source: str | Path | bytes) -> tuple[AIG, tuple[int, ...]]:
+    """Read a sequential AIGER file as its step AIG and the latches' reset values.
+
+    The step AIG's last ``L`` inputs are the latches (named by the ``l`` symbols) and its last
+    ``L`` outputs their next-state literals, the layout :func:`write_aiger` writes from. The
+    file is rewritten into the equivalent combinational one (latch lines moved behind the
+    outputs) and read by :func:`read_aiger`. A latch without a reset value (AIGER 1.9's own
+    literal as init) is refused: the hardware resets every register.
+    """
+    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    head, _, rest = data.partition(b"\n")
+    fields = head.split()
+    if len(fields) < 6 or fields[0] not in (b"aig", b"aag"):
+        raise AigerError("not an AIGER file (header must start with 'aig' or 'aag')")
+    m, i, n_l, o, a = (int(x) for x in fields[1:6])
+    bad, *others = [int(x) for x in fields[6:]] or [0]
+    if any(others):
+        raise AigerError("AIGER constraints, justice or fairness properties are not supported")
+    o += bad  # AIGER 1.9 bad-state properties (ABC writes outputs as them) read as outputs
+    lines = rest.split(b"\n")
+    binary = fields[0] == b"aig"
+    ins = [] if binary else lines[:i]
+    latch = [ln.split() for ln in lines[len(ins):len(ins) + n_l]]
+    outs = lines[len(ins) + n_l:len(ins) + n_l + o]
+    body = b"\n".join(lines[len(ins) + n_l + o:])
+    nexts = [f[0] if binary else f[1] for f in latch]
+    inits = []
+    for k, f in enumerate(latch):
+        init = f[1 if binary else 2] if len(f) > (1 if binary else 2) else b"0"
+        if init not in (b"0", b"1"):
+            raise AigerError(f"latch {k} has no reset value (init {init.decode()})")
+        inits.append(int(init))
+    cur = [] if binary else [f[0] for f in latch]
+    new_head = f"{fields[0].decode()} {m} {i + n_l} 0 {o + n_l} {a}".encode()
+    body = _latch_symbols_as_inputs(body, i)
+    aig = read_aiger(b"\n".join([new_head, *ins, *cur, *outs, *nexts, body]))
+    return aig, tuple(inits)
+
+
+def _latch_symbols_as_inputs(body: bytes, num_inputs: int) -> bytes:
+    """``l<k> name`` symbol lines renamed to ``i<num_inputs + k> name`` (before the comment)."""
+    out, in_comment = [], False
+    for line in body.split(b"\n"):
+        in_comment = in_comment or line == b"c"
+        if not in_comment and line[:1] == b"l" and line[1:].split(b" ")[0].isdigit():
+            k, _, name = line[1:].partition(b" ")
+            line = b"i%d %s" % (num_inputs + int(k), name)
+        out.append(line)
+    return b"\n".join(out)

@@ -72,6 +72,14 @@ def _dwn() -> Frontend:
                     dwn.dataset_vectors, dwn.own_forward, ("encoder", "input_bits"))
 
 
+def _recurrent() -> Frontend:
+    from . import recurrent as rec
+
+    return Frontend("recurrent", rec.SUPPORTED_FORMATS, (".pt", ".pth", ".ckpt", ".bin", ""),
+                    rec.load_recurrent, rec.lower_recurrent, rec.reference_outputs,
+                    rec.describe_recurrent, rec.dataset_vectors, rec.own_forward)
+
+
 def _bnn() -> Frontend:
     from . import bnn
 
@@ -95,8 +103,11 @@ def _qnn() -> Frontend:
 #: torchlogix frontend claims pickles of torchlogix modules and state_dicts whose architecture
 #: is named, the DWN frontend pickles of torch_dwn modules and dicts of its ``<i>.luts`` keys,
 #: while the DLGN frontend reports every other module or dict it cannot read as an
-#: error rather than passing it on.
-FRONTEND_FACTORIES: list[Callable[[], Frontend]] = [_bnn, _qnn, _torchlogix, _dwn, _dlgn]
+#: error rather than passing it on. The recurrent frontend, first, claims only
+#: ``"gatecomp.recurrent"`` dicts and RecurrentLogic modules; it lowers to a SeqNet (a step
+#: LogicNet plus state registers), which ``flow`` compiles as a sequential circuit.
+FRONTEND_FACTORIES: list[Callable[[], Frontend]] = [_recurrent, _bnn, _qnn, _torchlogix, _dwn,
+                                                    _dlgn]
 
 #: each reading option as the command line spells it
 OPTION_FLAGS = {"parametrization": "--parametrization", "arch": "--arch",
