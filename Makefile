@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml
 	# torchlogix's layers are the reference for its models; --no-deps: its torchvision and
 	# torch-geometric pins would replace the CPU torch, and its layers need only torch
 	$(BIN)/pip install --no-deps torchlogix==0.2.2
+	# torch_dwn 1.1.1's Python modules without its CUDA extension, which its setup.py always
+	# builds (pip install torch-dwn fails without CUDA): sdist from PyPI, sha256 checked
+	$(BIN)/python -m gatecomp.frontends.dwn.install
 	touch $(STAMP)
 
 # System tools that PyPI does not carry: Icarus Verilog (cocotb's default simulator, and the
