@@ -25,6 +25,7 @@ $(STAMP): pyproject.toml
 # `iverilog -E` preprocessor pyverilog runs to read .v netlists), ABC (oracle), and for
 # `compile --asic` Yosys (native: it runs berkeley-abc with a Liberty file), OpenSTA (`sta`)
 # and the OSU 0.18 um standard cells (Liberty, LEF, Verilog models; no PyPI wheel has a Liberty).
+# chromium: tests/browser drives it through Playwright (whose own browser download needs the net)
 sysdeps:
 	@missing=""; \
 	command -v iverilog >/dev/null || missing="$$missing iverilog"; \
@@ -32,6 +33,7 @@ sysdeps:
 	command -v yosys >/dev/null || missing="$$missing yosys"; \
 	command -v sta >/dev/null || missing="$$missing opensta"; \
 	[ -f /usr/share/qflow/tech/osu018/osu018_stdcells.lib ] || missing="$$missing qflow-tech-osu018"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \

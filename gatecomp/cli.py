@@ -308,6 +308,22 @@ def build_cmd(build_dir: Path, freq, time_limit) -> None:
     click.echo(f"bitstream {result.bitstream}; report {result.board_dir / 'report.json'}")
 
 
+@main.command("report")
+@click.argument("build_dir", type=click.Path(path_type=Path))
+@click.option("--open", "open_it", is_flag=True, help="Show the page in the web browser.")
+def report_cmd(build_dir: Path, open_it: bool) -> None:
+    """Regenerate BUILD_DIR/report.html from the build's files (report.json, board/report.json,
+    rtl/NAME.json, NAME.aig): one self-contained page, no network resources."""
+    import webbrowser
+
+    from .report import write_report_html
+
+    out = write_report_html(build_dir)
+    click.echo(f"wrote {out}")
+    if open_it:
+        webbrowser.open(out.resolve().as_uri())
+
+
 @main.command("opt")
 @click.argument("src", metavar="IN.aig|IN.aag|IN.v", type=click.Path(path_type=Path))
 @click.option("-o", "--output", "dst", required=True, type=click.Path(path_type=Path),

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..aig import write_aiger
 from ..outdir import atomic_directory
+from ..report import write_report_html
 from ..sidecar import Sidecar
 from .cells import CellCore
 from .check import Checked
@@ -69,6 +70,7 @@ def write_build(clock: StageClock, out_dir: Path, force: bool, name: str, source
         np.save(tmp / "sim" / "labels.npy", vec.labels if vec.labels is not None
                 else np.full(len(vec.bits), -1))
         (tmp / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+        write_report_html(tmp)  # report.html: drawn from the files just written
         if target is not None:
             from ..fpga.project import write_board_project
             write_board_project(tmp, name, sidecar, target,

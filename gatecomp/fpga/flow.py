@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import GatecompError
+from ..report import write_report_html
 from ..sidecar import Sidecar
 from ..toolchain import require_fpga_tool
 from .boards import Pin, Target
@@ -116,6 +117,7 @@ def build(build_dir: Path, freq_mhz: float | None = None,
     report = make_report(board, module, record, sidecar, target, required, aim, commands,
                          seconds)
     (board / REPORT_FILE).write_text(json.dumps(report, indent=2) + "\n")
+    write_report_html(build_dir)  # report.html again, now with the FPGA results
     say(summary_line(report))
     if required is not None:
         _check_timing(report, sidecar, module, target, required, board)
