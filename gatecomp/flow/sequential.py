@@ -11,7 +11,7 @@ build holds the sequential Verilog, an AIGER file with latches and the sequence 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +21,10 @@ from ..aig.seq import SeqNet, SeqRun, run_sequences
 from ..errors import GatecompError, InternalError
 from ..frontends.reference import OwnForward
 from ..outdir import atomic_directory
+from ..toolchain import find_abc
 from ..vectors import RANDOM_VECTORS, Vectors
+from ..verify.abc_cec import CecResult
+from ..verify.abc_dsec import abc_dsec
 from ..verify.ir_check import SimEquivalence, simulate_equivalence
 from .check import Checked
 from .clock import StageClock
@@ -55,6 +58,7 @@ def compile_sequential(clock: StageClock, frontend, model, seq: SeqNet, out_dir:
     checked = _check_stage(clock, frontend, model, seq, opt_seq, opts, source)
     luts = lut_estimate_stage(clock, opt)
     proofs = prove_stage(clock, seq.aig, opt.net.aig, opts.prove, False)
+    dsec = _dsec_stage(clock, seq, opt_seq, proofs)
     record = options_record(opts)
     with clock.stage("emit", "emit sequential Verilog") as st:
         from ..backends.sequential import emit_sequential
@@ -68,8 +72,22 @@ def compile_sequential(clock: StageClock, frontend, model, seq: SeqNet, out_dir:
     report = build_report(model, seq.step, opt, summary, proofs, sidecar, record, source,
                           clock.timings)
     report.update(luts=luts, care_set=None, sequential=_sequential_record(seq, checked))
+    report["checks"]["abc_dsec"] = None if dsec is None else asdict(dsec)
     _write(clock, out_dir, opts.force, name, source, opt_seq, checked, verilog, sidecar, report)
     return report
+
+
+def _dsec_stage(clock: StageClock, seq: SeqNet, opt_seq: SeqNet, proofs) -> CecResult | None:
+    """ABC ``dsec`` on the circuits with their latches, where the step was proved and ABC
+    is installed (an independent check of the same-state-encoding argument)."""
+    if proofs.own is None or find_abc() is None:
+        return None
+    with clock.stage("prove_abc_dsec", "ABC dsec (sequential, with latches)") as st:
+        result = abc_dsec(seq.aig, opt_seq.aig, seq.init)
+        if result.equivalent is False:
+            raise InternalError("ABC dsec says optimization changed the sequential circuit")
+        st.detail = result.message
+    return result
 
 
 def _refuse_options(opts: CompileOptions) -> None:
