@@ -2,7 +2,7 @@
 
 Every model is built here with torchlogix 0.2.2's own classes (random weights, ``randn`` on every
 parameter, fixed seeds) and pickled whole under ``build/bench_torchlogix/``. Then, each in a
-fresh child process under a time limit (wall seconds and peak RSS by ``os.wait4``):
+fresh child process under a time limit (wall seconds, peak RSS by ``RUSAGE_CHILDREN``):
 
 * **torchlogix**: ``bench/torchlogix_export.py`` under Python 3.12 (torchlogix's exporter needs
   it): ``Circuit.from_model(model, input_shape)`` and ``write_to_aiger_file``. Its AIG then goes
@@ -226,12 +226,24 @@ class Child:
             return ""
 
 
+#: a small launcher between this process and the measured one: Linux's peak RSS of a process
+#: counts the memory of the process it was forked from until its exec, so a child forked from
+#: this (large) process would report at least this process' size; the launcher is small, and
+#: reports its own child's peak (RUSAGE_CHILDREN) to the file named first
+LAUNCHER = ("import resource, subprocess, sys; rc = subprocess.call(sys.argv[2:]); "
+            "open(sys.argv[1], 'w').write(str(resource.getrusage("
+            "resource.RUSAGE_CHILDREN).ru_maxrss)); sys.exit(rc)")
+
+
 def run_child(cmd: list[str], limit: float, log: Path, env: dict | None = None) -> Child:
-    """``cmd`` in a fresh process group; its own wall time and peak RSS (``os.wait4``)."""
+    """``cmd`` in a fresh process group under :data:`LAUNCHER`: wall time and peak RSS."""
     killed = threading.Event()
+    peak_file = log.with_suffix(".peak")
+    peak_file.unlink(missing_ok=True)
     with open(log, "w") as out:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
+        proc = subprocess.Popen([sys.executable, "-S", "-c", LAUNCHER, str(peak_file), *cmd],
+                                stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
                                 start_new_session=True, env=env)
 
         def kill() -> None:
@@ -242,12 +254,15 @@ def run_child(cmd: list[str], limit: float, log: Path, env: dict | None = None) 
         timer = threading.Timer(limit, kill)
         timer.start()
         try:
-            _, status, usage = os.wait4(proc.pid, 0)
+            rc = proc.wait()
         finally:
             timer.cancel()
         secs = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return Child(proc.returncode, secs, usage.ru_maxrss / 1024.0, killed.is_set(), log)
+    try:
+        peak = int(peak_file.read_text()) / 1024.0  # KiB
+    except (OSError, ValueError):
+        peak = float("nan")
+    return Child(rc, secs, peak, killed.is_set(), log)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -590,8 +605,8 @@ def main() -> int:
                     help="Python 3.12 with torch, numpy and torchlogix 0.2.2 "
                          "(default: build/venv312/bin/python, else /tmp/py312/bin/python)")
     ap.add_argument("--limit", type=float, default=600.0, help="seconds per child (600)")
-    ap.add_argument("--cec-limit", type=float, default=60.0,
-                    help="seconds for ABC cec gatecomp vs torchlogix (60)")
+    ap.add_argument("--cec-limit", type=float, default=20.0,
+                    help="seconds for ABC cec gatecomp vs torchlogix (20)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-save", action="store_true", help="do not write bench/results/")
     args = ap.parse_args()
