@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ..errors import GatecompError
 from .library import CellLibrary
-from .tools import run_tool
+from .tools import require_lines, run_tool
 
 #: ABC's delay target (ps) for ``&nf``/``upsize``/``dnsize``: below any real path, so ABC maps
 #: for its least delay and recovers area only where that does not lengthen the critical path
@@ -82,8 +82,6 @@ def map_rtl(yosys: str, work: Path, rtl: str, top: str, lib: CellLibrary) -> Map
     (work / ABC_SCRIPT).write_text(abc_script())
     (work / MAP_SCRIPT).write_text(yosys_script(rtl, top, lib.path, netlist))
     log = run_tool([yosys, MAP_SCRIPT], work, work / YOSYS_LOG, "yosys (ASIC mapping)")
-    from .tools import require_lines
-
     require_lines(log, {"dfflibmap": "Executing DFFLIBMAP pass",
                         "abc": "ABC RESULTS:", "abc stime -p": "ABC: WireLoad",
                         "stat -liberty": "Chip area for", "write_verilog":
