@@ -170,12 +170,18 @@ _encoder_option = click.option(
 @_parametrization_option
 @_arch_options
 @_encoder_option
+@click.option("--conv", type=click.Choice(["auto", "flat", "streaming"]), default="auto",
+              show_default=True,
+              help="torchlogix conv layers: 'flat' (every position in one circuit), "
+                   "'streaming' (one kernel instance per layer, line buffers, one pixel per "
+                   "clock, dense tail flat), 'auto' (streaming where a --board/--device "
+                   "target is too small for the flat design).")
 @click.option("-f", "--force", is_flag=True, help="Replace an existing output directory.")
 def compile_cmd(model: Path, out_dir: Path, name, pipeline_stages, levels_per_stage,
                 luts_per_stage, script,
                 inputs, max_vectors, prove, board, device, lut_cells, carry_chains,
                 chain_length, care_set, parametrization, arch, arch_kwargs, input_bits,
-                encoder, force) -> None:
+                encoder, conv, force) -> None:
     """Compile MODEL (a checkpoint) into a build directory.
 
     \b
@@ -196,9 +202,12 @@ def compile_cmd(model: Path, out_dir: Path, name, pipeline_stages, levels_per_st
                           board=board, device=device, care_set=care_set, lut_cells=lut_cells,
                           carry_chains=carry_chains, chain_length=chain_length,
                           parametrization=parametrization, arch=arch, arch_kwargs=arch_kwargs,
-                          input_bits=input_bits, encoder=encoder)
+                          input_bits=input_bits, encoder=encoder,
+                          conv=None if conv == "auto" else conv)
     result = compile_model(model, out_dir, opts, progress=_progress)
     _print_compile_summary(result.report)
+    if "streaming" in result.report:
+        _print_streaming_summary(result.report["streaming"])
 
 
 @main.command()
@@ -239,6 +248,11 @@ def verify(build_dir: Path, sim: str, vectors, backpressure: bool, netlist, uart
 
     if not uart and (baud or timeout_cycles or port):
         raise GatecompError("--baud, --timeout-cycles and --port go with --uart")
+    from .verify.image_rtl import is_streaming_build
+
+    if is_streaming_build(build_dir) and not uart:
+        _verify_images(build_dir, sim, vectors, backpressure, netlist)
+        return
     if uart:
         _verify_uart(build_dir, sim, vectors, backpressure, netlist, baud, timeout_cycles, port)
         return
@@ -249,6 +263,21 @@ def verify(build_dir: Path, sim: str, vectors, backpressure: bool, netlist, uart
     _progress(f"simulating {netlist or build_dir} with {sim} ...")
     res = run_rtl_verify(build_dir, sim=sim, vectors=vectors, netlist=netlist,
                          backpressure=backpressure, extra_sources=extra)
+    click.echo(res.summary())
+    res.raise_on_failure()
+
+
+def _verify_images(build_dir: Path, sim: str, vectors, backpressure: bool, netlist) -> None:
+    """A streaming (--conv streaming) build: whole images, pixel by pixel, through its RTL."""
+    from .verify.image_rtl import run_image_verify
+
+    extra: list[Path] = []
+    if netlist is not None:
+        from .fpga.netlist import netlist_sources
+        netlist, extra = netlist_sources(build_dir, Path(netlist) if netlist else None)
+    _progress(f"streaming the images of {netlist or build_dir} through {sim} ...")
+    res = run_image_verify(build_dir, sim=sim, vectors=vectors, netlist=netlist,
+                           backpressure=backpressure, extra_sources=extra)
     click.echo(res.summary())
     res.raise_on_failure()
 
@@ -463,6 +492,17 @@ def _print_compile_summary(rep: dict) -> None:
                    f"{care['vectors_changed']} of {care['vectors']} vectors changed, accuracy "
                    f"{_pct(care['reference_accuracy'])} -> {_pct(care['accuracy'])} "
                    "(the RTL is checked against this function)")
+
+
+def _print_streaming_summary(st: dict) -> None:
+    """One line per window layer, then the stream's latency and rate (``report["streaming"]``)."""
+    for r in st["layers"]:
+        click.echo(f"  {r['type']} {r['name']}: {r['in_shape']} -> {r['out_shape']}, kernel "
+                   f"{r['kernel_ands']} ANDs / {r['kernel_luts4']} LUT4, {r['flip_flops']} FFs, "
+                   f"line buffer {r['ram_shape'][0]}x{r['ram_shape'][1]} bits")
+    click.echo(f"streaming: latency {st['latency_clocks']} clocks, {st['clocks_per_image']} "
+               f"clocks per image; tail {st['tail']['ands']} ANDs / {st['tail']['luts4']} LUT4, "
+               f"pipeline latency {st['tail']['pipeline_latency']}")
 
 
 def _print_layer_table(desc: dict) -> None:

@@ -20,6 +20,7 @@ from .optimize import care_stage, optimize_stage
 from .options import CompileOptions, default_name, options_record, resolve
 from .prove import prove_stage
 from .report import build_report
+from .streaming import compile_streaming, wants_streaming
 
 
 @dataclass
@@ -42,6 +43,10 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
     with clock.stage("load") as st:
         frontend, model = load_model(model_path, **opts.reading())
         st.detail = f"{model.format} model from {model_path}"
+    if wants_streaming(opts.conv, frontend.name, model, target, clock.say):
+        report = compile_streaming(clock, frontend, model, out_dir, name, opts,
+                                   options_record(opts), source, target)
+        return CompileResult(out_dir, report)
     with clock.stage("lower") as st:
         raw = frontend.lower(model)
         st.detail = f"{raw.aig.num_ands} ANDs, {depth(raw.aig)} levels"

@@ -44,6 +44,7 @@ class CompileOptions:
     input_bits: int | None = None  # torchlogix binarization: the circuit takes N-bit features
     asic: str | None = None  # Liberty file or osu018/osu035/osu050: map + time the RTL (asic/)
     encoder: Path | None = None  # DWN: the thermometer encoder folded in as comparators
+    conv: str | None = None  # torchlogix convs: flat | streaming; None: streaming if flat won't fit
 
     def reading(self) -> dict:
         """The options the model's reader takes (see ``frontends.registry.load_model``)."""
@@ -68,6 +69,8 @@ def resolve(opts: CompileOptions, say: Callable[[str], None]):
     if opts.chain_length is not None and not (opts.lut_cells and opts.carry_chains):
         raise GatecompError("--chain-length sets the carry chains of --lut-cells: give "
                             "--lut-cells (and not --no-carry-chains)")
+    if opts.conv not in (None, "auto", "flat", "streaming"):
+        raise GatecompError(f"--conv {opts.conv!r}: give flat, streaming or auto")
     if not (opts.board or opts.device):
         return opts, None
     from ..fpga.boards import resolve_target
