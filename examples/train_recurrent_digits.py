@@ -52,7 +52,7 @@ def sequence_features(encoding: ThermometerEncoding) -> Callable[[np.ndarray], n
 def train(output: str | Path | None = "digits_recurrent.pt", state_dim: int = 128,
           step_widths: Sequence[int] = DEFAULT_STEP_WIDTHS,
           readout_widths: Sequence[int] = DEFAULT_READOUT_WIDTHS, tau: float = 10.0,
-          epochs: int = 20, batch_size: int = 64, lr: float = 0.03, seed: int = 0,
+          epochs: int = 30, batch_size: int = 128, lr: float = 0.05, seed: int = 0,
           threads: int | None = 2, log: Callable[[str], None] | None = print) -> dict:
     """Train the recurrent digits network and (unless ``output`` is None) save our checkpoint.
 
@@ -99,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--readout-widths", default=",".join(map(str, DEFAULT_READOUT_WIDTHS)),
                    help="comma-separated readout layer widths (last one divisible by 10)")
     p.add_argument("--tau", type=float, default=10.0, help="GroupSum temperature")
-    training.add_options(p, epochs=20, batch_size=64, lr=0.03)
+    training.add_options(p, epochs=30, batch_size=128, lr=0.05)
     p.add_argument("--threads", type=int, default=2)
     a = p.parse_args(argv)
     train(a.output, a.state_dim, training.parse_widths(a.widths),
