@@ -33,6 +33,14 @@ def _torchlogix_layers(net: dict) -> tuple[list[list[str]], list[Bar]]:
     return rows, bars
 
 
+def _has_layer_rows(net: dict) -> bool:
+    """Whether ``network.layers`` holds rows of (name, type, gates), as the LUT-network
+    frontends record them (BNN/QNN layer records have other fields)."""
+    layers = net.get("layers")
+    return bool(layers) and all(isinstance(r, dict) and {"name", "type", "gates"} <= set(r)
+                                for r in layers)
+
+
 def layers_section(data: BuildData) -> str:
     """One row per network layer (gates it holds), a chart of the same, and why the ANDs
     are not split by layer."""
@@ -40,7 +48,7 @@ def layers_section(data: BuildData) -> str:
     if net.get("layer_sizes"):
         rows, bars = _dlgn_layers(net)
         head = ["layer", "inputs", "gates", "kind"]
-    elif net.get("layers"):
+    elif _has_layer_rows(net):
         rows, bars = _torchlogix_layers(net)
         head = ["layer", "type", "output shape", "gates"]
     else:
@@ -62,7 +70,7 @@ def gate_types_section(data: BuildData) -> str:
                 for name, n in hist.items()]
         title = "Trained gates per 2-input function"
         return section("gate_types", "Gate types", hbar_chart("gate_types", title, bars))
-    if net.get("layers"):
+    if _has_layer_rows(net):
         by_type: dict[str, int] = {}
         for lay in net["layers"]:
             by_type[lay["type"]] = by_type.get(lay["type"], 0) + int(lay["gates"])
