@@ -46,6 +46,18 @@ demo: setup
 test: setup
 	$(BIN)/pytest -q
 
+# Fuzzing (tests/fuzz): `make fuzz N=10000 SEED=1` runs N random cases (every frontend, random
+# AIGs and pass scripts, the whole compile); `make fuzz-one KIND=qnn SEED=1000002` replays one.
+# The quick slice (tests/fuzz/test_quick.py) runs in `make test`.
+.PHONY: fuzz fuzz-one
+N    ?= 1000
+SEED ?= 0
+fuzz: setup
+	$(BIN)/python -m tests.fuzz $(N) $(SEED)
+
+fuzz-one: setup
+	$(BIN)/python -m tests.fuzz --one $(SEED) --kind $(KIND)
+
 lint: $(STAMP)
 	$(BIN)/ruff check gatecomp tests bench examples
 
