@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
+import re
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -24,6 +28,9 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except GatecompError as exc:
+            if _LOG.as_json:  # the log stays one JSON object a line
+                _LOG.event("error", str(exc))
+                ctx.exit(1)
             raise click.ClickException(str(exc)) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
@@ -34,20 +41,69 @@ class _Group(click.Group):
             if ctx.obj and ctx.obj.get("debug"):
                 raise
             kind = "" if isinstance(exc, InternalError) else f"{type(exc).__name__}: "
-            click.echo(f"Internal error (a gatecomp bug, please report it): {kind}{exc}; "
-                       "rerun with --debug for the traceback", err=True)
+            msg = (f"Internal error (a gatecomp bug, please report it): {kind}{exc}; "
+                   "rerun with --debug for the traceback")
+            if _LOG.as_json:
+                _LOG.event("error", msg)
+            else:
+                click.echo(msg, err=True)
             ctx.exit(2)
 
 
+#: a progress line's stage (``load: ...``, ``[ 3/12] rewrite: ...``) and its seconds (``(1.23 s)``
+#: or ``(0.50 s, 2.1 s so far)``), for --log-json
+_STAGE = re.compile(r"^(?:\[\s*\d+/\d+\]\s*)?'?([A-Za-z][\w .+-]*?)'?:\s")
+_SECONDS = re.compile(r"\((\d+(?:\.\d+)?) s[,)]")
+
+
+@dataclass
+class _Log:
+    """Where progress goes: ``[gatecomp]`` lines on stderr, none under -q, or under
+    --log-json one JSON object an event (a program reading the log needs no parsing of
+    prose). Progress bars only for a person at a terminal: never with -q, --log-json or CI."""
+
+    quiet: bool = False
+    as_json: bool = False
+
+    def progress(self, msg: str) -> None:
+        if self.as_json:
+            self.event("progress", msg)
+        elif not self.quiet:
+            click.echo(f"[gatecomp] {msg}", err=True)
+
+    def event(self, event: str, msg: str) -> None:
+        """``{"event", "stage", "message", "seconds", "time"}`` on stderr, one line."""
+        text = msg.strip()
+        stage, secs = _STAGE.match(text), _SECONDS.findall(text)
+        click.echo(json.dumps({"event": event, "stage": stage.group(1) if stage else None,
+                               "message": text, "seconds": float(secs[-1]) if secs else None,
+                               "time": round(time.time(), 3)}), err=True)
+
+    def bars(self) -> bool:
+        ci = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+        return not (self.quiet or self.as_json or ci) and sys.stderr.isatty()
+
+
+_LOG = _Log()
+
+
 def _progress(msg: str) -> None:
-    click.echo(f"[gatecomp] {msg}", err=True)
+    _LOG.progress(msg)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="gatecomp")
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="No progress lines or bars on stderr (results and errors are still "
+                   "printed). Progress bars are shown only on a terminal, and not when the "
+                   "CI environment variable is set; the [gatecomp] lines are.")
+@click.option("--log-json", is_flag=True,
+              help="Progress and errors as one JSON object a line on stderr: {\"event\": "
+                   "\"progress\"|\"error\", \"stage\", \"message\", \"seconds\", \"time\"} "
+                   "(stage and seconds null where the line names none).")
 @click.pass_context
-def main(ctx: click.Context, debug: bool) -> None:
+def main(ctx: click.Context, debug: bool, quiet: bool, log_json: bool) -> None:
     """Compile trained logic-gate networks to verified hardware.
 
     \b
@@ -59,8 +115,10 @@ def main(ctx: click.Context, debug: bool) -> None:
       gatecomp build build/net                      bitstream + report (Yosys, nextpnr)
       gatecomp verify build/net --netlist           regression on the synthesized netlist
       gatecomp demo                                 all of it on the bundled digits model
+      gatecomp sweep model.pt --grid g.toml -o build/sweep   options grid, Pareto fronts
     """
     ctx.obj = {"debug": debug}
+    _LOG.quiet, _LOG.as_json = quiet, log_json
 
 
 #: the logic layers' parametrization, for compile and info (a torchlogix state_dict's (out, 4)
@@ -248,6 +306,11 @@ def verify(build_dir: Path, sim: str, vectors, backpressure: bool, netlist, uart
 
     if not uart and (baud or timeout_cycles or port):
         raise GatecompError("--baud, --timeout-cycles and --port go with --uart")
+    from .verify.seq_rtl import is_sequential_build
+
+    if is_sequential_build(build_dir):
+        _verify_sequences(build_dir, sim, vectors, backpressure, netlist, uart)
+        return
     from .verify.image_rtl import is_streaming_build
 
     if is_streaming_build(build_dir) and not uart:
@@ -278,6 +341,21 @@ def _verify_images(build_dir: Path, sim: str, vectors, backpressure: bool, netli
     _progress(f"streaming the images of {netlist or build_dir} through {sim} ...")
     res = run_image_verify(build_dir, sim=sim, vectors=vectors, netlist=netlist,
                            backpressure=backpressure, extra_sources=extra)
+    click.echo(res.summary())
+    res.raise_on_failure()
+
+
+def _verify_sequences(build_dir: Path, sim: str, vectors, backpressure: bool, netlist,
+                      uart: bool) -> None:
+    """A sequential build: whole sequences through its RTL (or a netlist file of it)."""
+    from .verify.seq_rtl import run_sequence_verify
+
+    if uart or netlist == "":
+        raise GatecompError("a sequential build has no board project: drop --uart, or give "
+                            "--netlist FILE")
+    _progress(f"simulating the sequences of {netlist or build_dir} with {sim} ...")
+    res = run_sequence_verify(build_dir, sim=sim, vectors=vectors, backpressure=backpressure,
+                              netlist=Path(netlist) if netlist else None)
     click.echo(res.summary())
     res.raise_on_failure()
 
@@ -335,6 +413,66 @@ def build_cmd(build_dir: Path, freq, time_limit) -> None:
 
     result = build(build_dir, freq_mhz=freq, progress=_progress, time_limit_min=time_limit)
     click.echo(f"bitstream {result.bitstream}; report {result.board_dir / 'report.json'}")
+
+
+@main.command("sweep")
+@click.argument("model", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--grid", "grid_file", required=True, metavar="GRID.toml",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The grid: one list of values per compile option (see above).")
+@click.option("-o", "--output", "out_dir", required=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Sweep directory: sweep.csv, sweep.html and points/ (kept: a rerun "
+                   "reuses every finished point).")
+@click.option("--workers", type=click.IntRange(min=1), metavar="N",
+              help="Worker processes of the local Dask cluster (one thread each); default: "
+                   "one per CPU, as many as the memory holds at 2 GiB each.")
+@click.option("--scheduler", metavar="tcp://HOST:PORT",
+              help="Run the points on a running Dask cluster (`dask scheduler`, `dask worker "
+                   "tcp://HOST:PORT`) instead of a local one. Its workers need gatecomp "
+                   "installed and must see MODEL and -o at the same paths (a shared "
+                   "filesystem).")
+@click.option("--build/--no-build", default=True, show_default=True,
+              help="Run gatecomp build for points with a board or device (LUT area, FFs, "
+                   "Fmax: slow); --no-build keeps the compile's own figures.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), metavar="MIN",
+              help="Stop a point's FPGA build after MIN minutes (the point fails).")
+def sweep_cmd(model: Path, grid_file: Path, out_dir: Path, workers, scheduler, build: bool,
+              time_limit) -> None:
+    """Compile MODEL at every point of a grid of compile options, each point a Dask task;
+    write DIR/sweep.csv (one row a point) and DIR/sweep.html (the Pareto fronts).
+
+    \b
+    GRID.toml has one list per compile option, spelled without its dashes:
+      pipeline-stages = [0, 1, 2]
+      passes = ["cleanup", "default"]
+      board = ["default", "icebreaker"]     # "default": the option left out
+      vectors = 200                         # one value: the same for every point
+    A finished point is kept in DIR/points/KEY/ under a hash of the model's bytes, its
+    options and the tool versions, so a rerun (after a crash, or with a bigger grid) runs
+    only the rest; a point whose worker dies is run again elsewhere. Needs
+    gatecomp[sweep] (dask[distributed]). Exit status 1 if a point failed (its row says why).
+    """
+    from .sweep import SweepConfig, load_grid, run_sweep
+
+    grid = load_grid(grid_file, compile_cmd)
+    config = SweepConfig(workers=workers, scheduler=scheduler, build=build,
+                         time_limit_min=time_limit, bar=_LOG.bars(),
+                         worker_log_level=logging.ERROR if _LOG.quiet or _LOG.as_json
+                         else logging.WARNING)
+    res = run_sweep(model, grid, out_dir, config, progress=_progress)
+    s = res.summary
+    click.echo(f"sweep: {len(res.rows)} points ({s.ran} run, {s.cached} reused, {s.failed} "
+               f"failed) in {s.seconds:.1f} s, {s.cluster}")
+    for name, members in res.fronts.items():
+        if members:
+            click.echo(f"  Pareto front {name}: points "
+                       f"{', '.join(str(res.rows[i]['point']) for i in members)}")
+    click.echo(f"wrote {res.csv} and {res.html}")
+    if res.failed:
+        raise GatecompError(f"{len(res.failed)} of {len(res.rows)} points failed (point "
+                            f"{', '.join(map(str, res.failed))}); the message column of "
+                            f"{res.csv} says why")
 
 
 @main.command("report")
@@ -400,6 +538,9 @@ def info(model: Path, as_json: bool, parametrization, arch, arch_kwargs, input_b
                                   arch_kwargs=arch_kwargs, input_bits=input_bits,
                                   encoder=encoder)
     desc = frontend.describe(loaded)
+    if frontend.name == "recurrent" and not as_json:
+        _print_recurrent_info(desc)
+        return
     if as_json or frontend.name not in ("dlgn", "torchlogix"):
         click.echo(json.dumps(desc, indent=2, default=str))
         return
@@ -485,6 +626,11 @@ def _print_compile_summary(rep: dict) -> None:
                f"{rep['pipeline']['latency']}, {rep['vectors']['count']} vectors checked in IR "
                f"against {_reference_name(rep)} (0 mismatches); reference accuracy "
                f"{_pct(rep['accuracy']['reference'])}")
+    seq = rep.get("sequential")
+    if seq:
+        click.echo(f"sequential: {seq['state_width']} state registers, {seq['steps_checked']} "
+                   f"steps in {seq['sequences_checked']} sequences checked, outputs after "
+                   f"{'the last step' if seq['emit'] == 'last' else 'each step'}")
     care = rep.get("care_set")
     if care:
         click.echo(f"care set ({care['split']}, {care['samples']} inputs): "
@@ -503,6 +649,22 @@ def _print_streaming_summary(st: dict) -> None:
     click.echo(f"streaming: latency {st['latency_clocks']} clocks, {st['clocks_per_image']} "
                f"clocks per image; tail {st['tail']['ands']} ANDs / {st['tail']['luts4']} LUT4, "
                f"pipeline latency {st['tail']['pipeline_latency']}")
+
+
+def _print_recurrent_info(d: dict) -> None:
+    """Recurrent ``info``: the state width and steps, then the step and readout layers."""
+    click.echo(f"{d['source']}  [{d['format']}]")
+    click.echo(f"  recurrent: {d['input_width']} input bits + {d['state_width']} state bits a "
+               f"step, {d['steps']} steps, outputs after "
+               f"{'the last step' if d['output'] == 'last' else 'each step'}; initial state "
+               f"{d['init_state']} (bit 0 first)")
+    click.echo(f"  readout: GroupSum(k={d['num_classes']}, tau={d['tau']}), {d['block_size']} "
+               f"gates per class; {d['logic_gates']} logic gates in all")
+    for lay in d["layers"]:
+        click.echo(f"  {lay['part']:<8} {lay['index']:>2}  {lay['in_dim']:>6} -> "
+                   f"{lay['out_dim']:<6} {lay['parametrization']}")
+    if d.get("metrics"):
+        click.echo("  metrics: " + ", ".join(f"{k}={v}" for k, v in d["metrics"].items()))
 
 
 def _print_layer_table(desc: dict) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..aig import depth
+from ..aig.seq import SeqNet
 from ..outdir import check_writable
 from .cells import cell_stage
 from .check import check_stage
@@ -20,6 +21,7 @@ from .optimize import care_stage, optimize_stage
 from .options import CompileOptions, default_name, options_record, resolve
 from .prove import prove_stage
 from .report import build_report
+from .sequential import compile_sequential
 from .streaming import compile_streaming, wants_streaming
 
 
@@ -50,6 +52,9 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
     with clock.stage("lower") as st:
         raw = frontend.lower(model)
         st.detail = f"{raw.aig.num_ands} ANDs, {depth(raw.aig)} levels"
+    if isinstance(raw, SeqNet):  # a recurrent net: its step AIG plus state registers
+        report = compile_sequential(clock, frontend, model, raw, out_dir, name, opts, source)
+        return CompileResult(out_dir, report)
     spec, care = care_stage(clock, frontend, model, raw, opts.care_set)
     opt = optimize_stage(clock, spec, opts.script, opts.luts_per_stage)
     checked = check_stage(clock, frontend, model, raw, spec, opt.net, opts, care, source)
