@@ -172,6 +172,12 @@ _encoder_option = click.option(
          "Default: it takes the encoded bits.")
 
 
+_EFFORT_HELP = ("Optimization effort: 'fast' (cleanup,balance: depth only), 'default' (the strong "
+                "script: resyn rounds, dc2-style MFFC refactoring and deep resubstitution, about "
+                "20 s per 100k ANDs; above 300k ANDs resyn2, above 2M ANDs fast), 'high' (ABC's "
+                "resyn2; dc2; dc2; compress2rs; resyn2; compress2rs with our passes, about 2x "
+                "default; above 1M ANDs the strong script). -p overrides it.")
+
 @main.command("compile")
 @click.argument("model", type=click.Path(path_type=Path))
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(path_type=Path),
@@ -187,7 +193,10 @@ _encoder_option = click.option(
                    "--levels-per-stage). Default with --board/--device and no other pipeline "
                    "option: 3.")
 @click.option("-p", "--passes", "script", default=None, metavar="SCRIPT",
-              help="Optimization script, e.g. 'cleanup' (default: the built-in script).")
+              help="Optimization script, e.g. 'cleanup,balance,rewrite' or a named one "
+                   "(resyn, resyn2, dc2, compress2rs, strong, heavy); default: --effort.")
+@click.option("--effort", type=click.Choice(["fast", "default", "high"]), default="default",
+              show_default=True, help=_EFFORT_HELP)
 @click.option("--inputs", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Test vectors as a .npy bool/0-1 matrix (samples x input bits); default: "
                    "the model's held-out set, or random vectors if it has none.")
@@ -228,6 +237,12 @@ _encoder_option = click.option(
 @_parametrization_option
 @_arch_options
 @_encoder_option
+@click.option("--asic", is_flag=False, flag_value="osu018", default=None, metavar="[LIB]",
+              help="Also map the RTL onto a standard-cell library and time it (asic/: mapped "
+                   "netlist, scripts, logs; report.json 'asic': area, cells, flops, critical "
+                   "path, fmax). LIB: osu018 (the default), osu035, osu050 (Debian's "
+                   "qflow-tech-* packages) or a Liberty file. Needs Debian's yosys and "
+                   "opensta.")
 @click.option("--conv", type=click.Choice(["auto", "flat", "streaming"]), default="auto",
               show_default=True,
               help="torchlogix conv layers: 'flat' (every position in one circuit), "
@@ -236,10 +251,10 @@ _encoder_option = click.option(
                    "target is too small for the flat design).")
 @click.option("-f", "--force", is_flag=True, help="Replace an existing output directory.")
 def compile_cmd(model: Path, out_dir: Path, name, pipeline_stages, levels_per_stage,
-                luts_per_stage, script,
+                luts_per_stage, script, effort,
                 inputs, max_vectors, prove, board, device, lut_cells, carry_chains,
                 chain_length, care_set, parametrization, arch, arch_kwargs, input_bits,
-                encoder, conv, force) -> None:
+                encoder, asic, conv, force) -> None:
     """Compile MODEL (a checkpoint) into a build directory.
 
     \b
@@ -249,23 +264,29 @@ def compile_cmd(model: Path, out_dir: Path, name, pipeline_stages, levels_per_st
             sim/           cocotb test + vectors (run with `gatecomp verify`)
             report.json    gates, levels, latency, accuracy, checks, timings
             board/         with --board/--device: shell top, constraints, Makefile
+            asic/          with --asic: mapped netlist, constraints, Yosys/OpenSTA scripts
     """
     from .flow import CompileOptions, compile_model
-    from .passes.script import DEFAULT_SCRIPT
+
+    if asic is not None:  # the tools and the library first, not after the compile's work
+        from .asic.stage import prepare
+        prepare(asic)
 
     opts = CompileOptions(name=name, pipeline_stages=pipeline_stages,
                           levels_per_stage=levels_per_stage, luts_per_stage=luts_per_stage,
-                          script=script or DEFAULT_SCRIPT,
+                          script=script or effort,
                           inputs=inputs, max_vectors=max_vectors, prove=prove, force=force,
                           board=board, device=device, care_set=care_set, lut_cells=lut_cells,
                           carry_chains=carry_chains, chain_length=chain_length,
                           parametrization=parametrization, arch=arch, arch_kwargs=arch_kwargs,
-                          input_bits=input_bits, encoder=encoder,
+                          input_bits=input_bits, encoder=encoder, asic=asic,
                           conv=None if conv == "auto" else conv)
     result = compile_model(model, out_dir, opts, progress=_progress)
     _print_compile_summary(result.report)
     if "streaming" in result.report:
         _print_streaming_summary(result.report["streaming"])
+    if "asic" in result.report:
+        _print_asic_summary(result.report["asic"])
 
 
 @main.command()
@@ -496,10 +517,13 @@ def report_cmd(build_dir: Path, open_it: bool) -> None:
 @click.option("-o", "--output", "dst", required=True, type=click.Path(path_type=Path),
               help="Optimized AIGER file to write.")
 @click.option("-p", "--passes", "script", default=None, metavar="SCRIPT",
-              help="Pass script, e.g. 'cleanup,balance,fraig' (default: the built-in script).")
+              help="Pass script, e.g. 'cleanup,balance,fraig' or a named one (resyn, resyn2, "
+                   "dc2, compress2rs, strong, heavy); default: --effort.")
+@click.option("--effort", type=click.Choice(["fast", "default", "high"]), default="default",
+              show_default=True, help=_EFFORT_HELP)
 @click.option("--verify/--no-verify", default=True, show_default=True,
               help="Prove OUT == IN with gatecomp's equivalence checker.")
-def opt_cmd(src: Path, dst: Path, script, verify: bool) -> None:
+def opt_cmd(src: Path, dst: Path, script, effort, verify: bool) -> None:
     """Optimize a circuit file with a pass script and write the result as binary AIGER.
 
     Reads AIGER (binary .aig or ASCII .aag) and, by the suffix .v, structural gate-level
@@ -509,9 +533,8 @@ def opt_cmd(src: Path, dst: Path, script, verify: bool) -> None:
     before it is written. Exit status 1 on a bad file or a failed proof.
     """
     from .optimize import optimize_file, summary_lines
-    from .passes.script import DEFAULT_SCRIPT
 
-    res = optimize_file(src, dst, script or DEFAULT_SCRIPT, verify=verify, progress=_progress)
+    res = optimize_file(src, dst, script or effort, verify=verify, progress=_progress)
     for line in summary_lines(res):
         click.echo(line)
     if res.proof is None:
@@ -597,6 +620,74 @@ def demo(out_dir: Path, sim: str, levels_per_stage: int, force: bool) -> None:
     res.raise_on_failure()
 
 
+@main.command("prove")
+@click.argument("build_dir", type=click.Path(path_type=Path))
+@click.option("--vector", metavar="I|I,J|I-J|all",
+              help="The build's test vector(s) to check (sim/vectors.npz, 0-based).")
+@click.option("--input", "bits", metavar="BITS",
+              help="An input to check: the circuit's input bits as 0/1, input 0 first.")
+@click.option("--robust", "radius", type=click.IntRange(min=0), metavar="R",
+              help="Local robustness: no input within distance R changes the class.")
+@click.option("--metric", type=click.Choice(["hamming", "linf"]), default="hamming",
+              show_default=True,
+              help="hamming: R flipped input bits; linf: +-R on every integer feature word "
+                   "(circuits that take integer features).")
+@click.option("--property", "expr", metavar="EXPR",
+              help="A claim over ports that must hold on every input, e.g. "
+                   "'pred != 3 when x[0:8] == 0'.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0,
+              show_default=True, metavar="S", help="SAT time limit per query (then: unknown).")
+@click.option("--engine", type=click.Choice(["auto", "sat"]), default="auto", show_default=True,
+              help="auto: simulate the whole Hamming ball when small, sample it, then SAT; "
+                   "sat: SAT only.")
+@click.option("--json", "json_out", type=click.Path(path_type=Path), metavar="OUT",
+              help="Write the result(s) as JSON.")
+@click.option("--csv", "csv_out", type=click.Path(path_type=Path), metavar="OUT",
+              help="Write one CSV row per robustness query.")
+def prove_cmd(build_dir: Path, vector, bits, radius, metric, expr, timeout, engine, json_out,
+              csv_out) -> None:
+    """Prove properties of BUILD_DIR's compiled circuit by SAT: local robustness
+    (--robust R with --vector or --input) or a property (--property EXPR). Every
+    counterexample is re-simulated on the AIG and, when its file is found, on the model."""
+    from .verify import prove_io
+    from .verify.build_circuit import load_build, model_reference
+    from .verify.properties import prove_property, prove_robustness
+    from .verify.property_lang import parse_property
+
+    if (radius is None) == (expr is None):
+        raise GatecompError("give one of --robust R and --property EXPR")
+    if expr is not None and (vector or bits or csv_out):
+        raise GatecompError("--vector, --input and --csv go with --robust, not --property")
+    prop = parse_property(expr) if expr is not None else None
+    build = load_build(build_dir)
+    reference = model_reference(build)
+    if prop is not None:
+        res = prove_property(build, prop, timeout=timeout, reference=reference)
+        click.echo(f"property {prop.text!r}: {res.result} ({res.seconds:.3f} s)")
+        if res.counterexample is not None:
+            click.echo(f"  counterexample {res.counterexample}; model: "
+                       f"{res.model.reference if res.model else 'not checked'}"
+                       + ("" if not res.model or res.model.agrees is None else
+                          f" ({'fails there too' if res.model.agrees else 'HOLDS there'})"))
+        if json_out:
+            prove_io.write_json(json_out, res)
+        return
+    queries = prove_io.robust_queries(build, vector, bits, radius, metric)
+    with click.progressbar(length=len(queries), label="proving", file=sys.stderr) as bar:
+        results = prove_robustness(build, queries, timeout=timeout, engine=engine,
+                                   reference=reference, progress=lambda _r: bar.update(1))
+    for r in results if len(results) <= 20 else [r for r in results if r.counterexample]:
+        click.echo(prove_io.describe(r))
+    s = prove_io.summary(results)
+    click.echo(f"{s['queries']} queries: {s['robust']} robust, {s['counterexample']} "
+               f"counterexample, {s['unknown']} unknown; {s['seconds']:.2f} s, "
+               f"{s['queries_per_second']} queries/s")
+    if json_out:
+        prove_io.write_json(json_out, results)
+    if csv_out:
+        prove_io.write_csv(csv_out, results)
+
+
 def _luts(luts: dict | None) -> str:
     if not luts:
         return "n/a (not estimated for this size)"
@@ -649,6 +740,15 @@ def _print_streaming_summary(st: dict) -> None:
     click.echo(f"streaming: latency {st['latency_clocks']} clocks, {st['clocks_per_image']} "
                f"clocks per image; tail {st['tail']['ands']} ANDs / {st['tail']['luts4']} LUT4, "
                f"pipeline latency {st['tail']['pipeline_latency']}")
+
+
+def _print_asic_summary(asic: dict) -> None:
+    """One line: the ASIC figures of ``report.json["asic"]``."""
+    area = (f"{asic['area_um2']:.0f} um2" if "area_um2" in asic
+            else f"area {asic['area_library_units']:.0f} (library units)")
+    click.echo(f"ASIC ({asic['library']}): {asic['cells']} cells ({asic['flops']} flops), "
+               f"{area}, critical path {asic['delay_ns']:.2f} ns, fmax {asic['fmax_mhz']:.0f} "
+               f"MHz (OpenSTA); netlist {asic['netlist']}")
 
 
 def _print_recurrent_info(d: dict) -> None:

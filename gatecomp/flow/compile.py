@@ -1,8 +1,9 @@
 """``compile_model``: a checkpoint to a verified build directory, one named stage at a time.
 
 load -> lower -> (care-set sweep) -> optimize (-> align to LUTs) -> check -> estimate ->
-prove -> emit Verilog -> (cells) -> report -> write. Each stage is a function of the results
-before it and lives in its own module; nothing is written until every check has passed.
+prove -> emit Verilog -> (cells) -> (ASIC map + timing) -> report -> write. Each stage is a
+function of the results before it and lives in its own module; nothing is written until every
+check has passed.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from ..aig import depth
 from ..aig.seq import SeqNet
+from ..asic.stage import asic_stage
 from ..outdir import check_writable
 from .cells import cell_stage
 from .check import check_stage
@@ -63,6 +65,7 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
     record = options_record(opts)
     verilog, sidecar = verilog_stage(clock, opt, name, opts, record, source)
     cells = cell_stage(clock, opts, target, raw, opt, checked, sidecar, name, care is not None)
+    asic = asic_stage(clock, opts.asic, verilog, sidecar)  # None without --asic
     report = build_report(model, raw, opt, checked, proofs, sidecar, record, source,
                           clock.timings)
     report.update(luts=luts, care_set=care)
@@ -70,6 +73,10 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
         report["lut_alignment"] = opt.alignment.stats
     if cells is not None and cells.chains is not None:
         report["carry_chains"] = cells.chains
+    if asic is not None:
+        report["asic"] = asic.report
     write_build(clock, out_dir, opts.force, name, source, opt, checked, verilog, sidecar,
                 report, target, cells)
+    if asic is not None:
+        asic.write(out_dir)
     return CompileResult(out_dir, report)
