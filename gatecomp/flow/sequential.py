@@ -194,6 +194,7 @@ def _sequential_record(seq: SeqNet, opt_seq: SeqNet, checked: SeqChecked) -> dic
 def _write(clock: StageClock, out_dir: Path, force: bool, name: str, source: str, seq: SeqNet,
            checked: SeqChecked, verilog: str, sidecar, report: dict) -> None:
     """The build directory in one step: rtl/, NAME.aig (with latches), sim/, report.json."""
+    from ..report import write_report_html
     from ..verify.seq_rtl import write_sequence_sim_dir
 
     vec = checked.vectors
@@ -207,6 +208,7 @@ def _write(clock: StageClock, out_dir: Path, force: bool, name: str, source: str
         np.save(tmp / "sim" / "labels.npy", vec.labels if vec.labels is not None
                 else np.full(len(vec.bits), -1))
         (tmp / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+        write_report_html(tmp)  # report.html: drawn from the files just written
     clock.say(f"wrote {out_dir}")
 
 

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..aig import AIG, AigerError, read_aiger
+from ..aig.aiger import read_aiger_latches
 from ..errors import GatecompError
+from ..seq_sidecar import SeqSidecar, is_sequential_sidecar
 from ..sidecar import Sidecar
 
 REPORT_JSON = "report.json"
@@ -42,9 +44,10 @@ def _json(path: Path) -> dict:
     return data
 
 
-def _aig(path: Path) -> AIG:
+def _aig(path: Path, sequential: bool = False) -> AIG:
+    """The build's AIG; of a sequential build, its step circuit (latches as inputs/outputs)."""
     try:
-        return read_aiger(path)
+        return read_aiger_latches(path)[0] if sequential else read_aiger(path)
     except AigerError as exc:
         raise GatecompError(f"cannot read {path}: {exc}") from None
 
@@ -71,7 +74,9 @@ def load_build(build_dir: str | Path) -> BuildData:
     sidecar = aig = None
     if name is not None:
         side_path = build_dir / "rtl" / f"{name}.json"
-        sidecar = Sidecar.read(side_path) if side_path.is_file() else None
+        sequential = side_path.is_file() and is_sequential_sidecar(side_path)
+        if side_path.is_file():
+            sidecar = (SeqSidecar if sequential else Sidecar).read(side_path)
         aig_path = build_dir / f"{name}.aig"
-        aig = _aig(aig_path) if aig_path.is_file() else None
+        aig = _aig(aig_path, sequential) if aig_path.is_file() else None
     return BuildData(build_dir, name, report, board, sidecar, aig)

@@ -223,6 +223,8 @@ def _random_refutation(a: AIG, b: AIG, sim_words: int, seed: int
     o = int(bad[0])
     word = int(np.flatnonzero(diff[o])[0])
     bit = (int(diff[o, word]) & -int(diff[o, word])).bit_length() - 1
+    if a.num_inputs == 0:  # constant circuits: the counterexample is the empty input vector
+        return bad, np.zeros(0, dtype=np.uint8)
     return bad, unpack_bits(pats[:, word:word + 1], 64)[bit]
 
 

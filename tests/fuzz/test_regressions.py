@@ -5,7 +5,6 @@ A bug fixed while the fuzzer ran keeps its minimised case here as a plain test."
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from gatecomp.aig import AIG
 from gatecomp.flow import CompileOptions, compile_model
@@ -20,11 +19,6 @@ def _constant_aig(value: int) -> AIG:
     return AIG(0, empty, empty, np.array([value]))
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "prove_equivalent crashes on two 0-input AIGs that differ: _random_refutation unpacks the "
-    "counterexample with unpack_bits(pats[:, w:w+1], 64) of a (0, 1) word array, whose "
-    "reshape(0, -1) raises 'cannot reshape array of size 0 into shape (0,newaxis)' instead of "
-    "returning equivalent=False with an empty counterexample (fuzz: prove seed=3000161)"))
 def test_prove_equivalent_refutes_differing_zero_input_aigs():
     res = prove_equivalent(_constant_aig(0), _constant_aig(1))
     assert res.equivalent is False
@@ -33,7 +27,8 @@ def test_prove_equivalent_refutes_differing_zero_input_aigs():
 
 
 def test_prove_equivalent_proves_equal_zero_input_aigs():
-    """The equal case works (kept beside the xfail so a fix does not break it)."""
+    """The equal case (the differing one crashed in the counterexample's unpacking: fuzz
+    prove seed=3000161, fixed)."""
     assert prove_equivalent(_constant_aig(1), _constant_aig(1)).equivalent is True
 
 
