@@ -673,9 +673,13 @@ def prove_cmd(build_dir: Path, vector, bits, radius, metric, expr, timeout, engi
             prove_io.write_json(json_out, res)
         return
     queries = prove_io.robust_queries(build, vector, bits, radius, metric)
-    with click.progressbar(length=len(queries), label="proving", file=sys.stderr) as bar:
+    if _LOG.bars():
+        with click.progressbar(length=len(queries), label="proving", file=sys.stderr) as bar:
+            results = prove_robustness(build, queries, timeout=timeout, engine=engine,
+                                       reference=reference, progress=lambda _r: bar.update(1))
+    else:  # -q, --log-json or CI: no bar
         results = prove_robustness(build, queries, timeout=timeout, engine=engine,
-                                   reference=reference, progress=lambda _r: bar.update(1))
+                                   reference=reference)
     for r in results if len(results) <= 20 else [r for r in results if r.counterexample]:
         click.echo(prove_io.describe(r))
     s = prove_io.summary(results)
