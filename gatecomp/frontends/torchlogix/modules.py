@@ -83,8 +83,19 @@ def check(module: nn.Module, where: str) -> str:
         state = ModuleState(state.attributes, (), tuple(f"_indices_L{i}" for i in range(depth)))
     if name.endswith("ParameterList"):
         state = ModuleState(parameters=tuple(module._parameters))
+    _refuse_export_mode(module, where)
     refuse_unread_state(module, where, state)
     return name
+
+
+def _refuse_export_mode(module: nn.Module, where: str) -> None:
+    """A model saved after torchlogix's ``set_export_mode(True)`` computes from cached LUT ids
+    and wiring (``_export_*`` buffers), not from its weights: say so, and how to save it."""
+    cached = [k for k in module._buffers if k.startswith("_export_")]
+    if cached:
+        raise GatecompError(f"{where}: saved in torchlogix's export mode (set_export_mode(True) "
+                            f"cached {cached[0]}); call set_export_mode(False) before "
+                            "torch.save(model)")
 
 
 def _container_state(module: nn.Module, name: str, where: str) -> ModuleState:
