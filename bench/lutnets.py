@@ -57,6 +57,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
+from bench.machine import cpu_name  # noqa: E402
 from gatecomp.aig import simulate  # noqa: E402
 from gatecomp.aig.aiger import read_aiger_latches, write_aiger  # noqa: E402
 from gatecomp.fpga.report import classify, module_cells  # noqa: E402
@@ -367,14 +368,7 @@ def table(rows: list[Row]) -> list[str]:
 def versions() -> list[str]:
     from importlib.metadata import version
 
-    cpu = platform.machine()
-    try:
-        for ln in Path("/proc/cpuinfo").read_text().splitlines():
-            if ln.startswith("model name"):
-                cpu = ln.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_name()
     yv = subprocess.run([find_fpga_tool("yosys"), "-V"], capture_output=True,
                         text=True).stdout.split("(")[0].strip()
     iv = subprocess.run(["iverilog", "-V"], capture_output=True, text=True).stdout.split("\n")[0]

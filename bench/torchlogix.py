@@ -60,6 +60,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
+from bench.machine import cpu_name  # noqa: E402
 from gatecomp.aig import (  # noqa: E402
     AIG,
     depth,
@@ -491,14 +492,7 @@ def versions(tl_versions: dict | None) -> list[str]:
     if abc:
         res = subprocess.run([abc, "-c", "version"], capture_output=True, text=True)
         abc_v = (res.stdout.strip().splitlines() or ["?"])[-1]
-    cpu = platform.processor() or platform.machine()
-    try:
-        for ln in Path("/proc/cpuinfo").read_text().splitlines():
-            if ln.startswith("model name"):
-                cpu = ln.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_name()
     mem = ""
     try:
         kb = int(Path("/proc/meminfo").read_text().split()[1])
