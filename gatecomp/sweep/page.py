@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..report.html import esc, facts, fmt_value, note, num, page, section, table
-from ..report.svg import PALETTE, _c, _label, _svg
+from ..report.svg import PALETTE, coord, svg_root, svg_text
 from .grid import Grid, show
 from .pareto import FRONTS, Front
 
@@ -66,31 +66,31 @@ def scatter_chart(plot_id: str, title: str, dots: list[Dot], x_label: str, y_lab
         return (left + w * (d.x - x_lo) / (x_hi - x_lo),
                 top + h - h * (d.y - y_lo) / (y_hi - y_lo))
 
-    body = [_label(0, 14, title),
-            f'<rect x="{_c(left)}" y="{_c(top)}" width="{_c(w)}" height="{_c(h)}" '
+    body = [svg_text(0, 14, title),
+            f'<rect x="{coord(left)}" y="{coord(top)}" width="{coord(w)}" height="{coord(h)}" '
             f'fill="none" stroke="#d0d6e0"/>']
     for v in _ticks(x_lo + pad_x, x_hi - pad_x, x_int):
         x = left + w * (v - x_lo) / (x_hi - x_lo)
-        body.append(_label(x, top + h + 14, fmt_value(round(v, 2)), "middle"))
+        body.append(svg_text(x, top + h + 14, fmt_value(round(v, 2)), "middle"))
     for v in _ticks(y_lo + pad_y, y_hi - pad_y, y_int):
         y = top + h - h * (v - y_lo) / (y_hi - y_lo)
-        body.append(_label(left - 6, y + 4, fmt_value(round(v, 2)), "end"))
-    body.append(_label(left + w / 2, top + h + 32, x_label, "middle"))
-    body.append(_label(4, top - 10, y_label))
+        body.append(svg_text(left - 6, y + 4, fmt_value(round(v, 2)), "end"))
+    body.append(svg_text(left + w / 2, top + h + 32, x_label, "middle"))
+    body.append(svg_text(4, top - 10, y_label))
     front = sorted((d for d in dots if d.on_front), key=lambda d: (d.x, d.y))
     if join and len(front) > 1:
-        coords = " ".join(f"{_c(x)},{_c(y)}" for x, y in map(xy, front))
+        coords = " ".join(f"{coord(x)},{coord(y)}" for x, y in map(xy, front))
         body.append(f'<polyline points="{coords}" fill="none" stroke="{PALETTE[3]}" '
                     f'stroke-dasharray="4,3"/>')
     for d in sorted(dots, key=lambda d: d.on_front):  # front dots drawn last, on top
         x, y = xy(d)
         color, r = (PALETTE[3], 5) if d.on_front else (PALETTE[0], 3.5)
-        body.append(f'<circle class="dot{" front" if d.on_front else ""}" cx="{_c(x)}" '
-                    f'cy="{_c(y)}" r="{r}" fill="{color}" fill-opacity="0.8">'
+        body.append(f'<circle class="dot{" front" if d.on_front else ""}" cx="{coord(x)}" '
+                    f'cy="{coord(y)}" r="{r}" fill="{color}" fill-opacity="0.8">'
                     f"<title>{esc(d.label)}</title></circle>")
         if d.on_front and d.tag:
-            body.append(_label(x + 7, y - 5, d.tag))
-    return _svg(plot_id, title, left + w + 90, top + h + 42, body)
+            body.append(svg_text(x + 7, y - 5, d.tag))
+    return svg_root(plot_id, title, left + w + 90, top + h + 42, body)
 
 
 def _front_section(front: Front, grid: Grid, rows: list[dict[str, Any]],
