@@ -526,7 +526,8 @@ def report_cmd(build_dir: Path, open_it: bool) -> None:
 def opt_cmd(src: Path, dst: Path, script, effort, verify: bool) -> None:
     """Optimize a circuit file with a pass script and write the result as binary AIGER.
 
-    Reads AIGER (binary .aig or ASCII .aag) and, by the suffix .v, structural gate-level
+    Reads AIGER (binary .aig or ASCII .aag; with latches, the step is optimized and the
+    latches kept, proven also by ABC cec/dsec) and, by the suffix .v, structural gate-level
     Verilog netlists (assign with bit-level operators, gate primitives, modules of the same
     file; what Yosys' write_verilog writes; needs iverilog). Prints ANDs, levels and seconds
     per pass; the result is proven equivalent to the input (simulation, SAT sweeping, BDDs)

@@ -1,5 +1,5 @@
 """``gatecomp opt``: read an AIGER file (or a structural Verilog netlist), run a pass script,
-prove the result, write AIGER.
+prove the result, write AIGER. Files with latches go through :mod:`gatecomp.optimize_seq`.
 
 The standalone optimizer (ABC's ``read; <script>; cec; write`` in one call). The CLI only parses
 options; this is the code, reachable from Python.
@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .aig import AIG, AigerError, depth, read_aiger, write_aiger
+from .aig.aiger_seq import LatchedAig, read_latched_aiger
 from .errors import GatecompError
 from .passes.base import PassStats
 from .passes.script import DEFAULT_SCRIPT, run_script
+from .verify.abc_cec import CecResult
 from .verify.equivalence import EquivalenceResult, prove_equivalent
 
 
@@ -28,6 +30,10 @@ class OptimizeResult:
     passes: list[PassStats] = field(default_factory=list)
     proof: EquivalenceResult | None = None
     seconds: float = 0.0
+    #: sequential input: the latches' resets (the step's last inputs/outputs), else None
+    latches: tuple[int | None, ...] | None = None
+    #: sequential input: ABC cec of the step and ABC dsec with the latches (when run)
+    abc: list[CecResult] = field(default_factory=list)
 
 
 #: suffixes read as structural Verilog netlists (``aig/verilog_netlist.py``); others as AIGER
@@ -72,14 +78,34 @@ def optimize_aig(aig: AIG, script: str = DEFAULT_SCRIPT, verify: bool = True,
     return OptimizeResult(aig, out, stats, proof, time.perf_counter() - start)
 
 
+def read_circuit_file(path: str | Path) -> LatchedAig:
+    """Read an AIGER file, with or without latches, or (suffix ``.v``) a structural Verilog
+    netlist (no latches), turning every failure into a one-line :class:`GatecompError`."""
+    path = Path(path)
+    if path.suffix.lower() in VERILOG_SUFFIXES or not path.is_file():
+        return LatchedAig(read_aig_file(path), ())
+    try:
+        return read_latched_aiger(path)
+    except AigerError as exc:
+        raise GatecompError(f"{path}: {exc}") from None
+    except (ValueError, IndexError, UnicodeDecodeError) as exc:
+        raise GatecompError(f"{path}: not an AIGER file gatecomp reads ({exc})") from None
+
+
 def optimize_file(src: str | Path, dst: str | Path, script: str = DEFAULT_SCRIPT,
                   verify: bool = True, progress: Callable[[str], None] | None = None
                   ) -> OptimizeResult:
-    """Read ``src`` (AIGER or ``.v`` netlist), optimize (see :func:`optimize_aig`), write
-    ``dst`` (binary AIGER)."""
-    aig = read_aig_file(src)
-    res = optimize_aig(aig, script, verify, progress)
-    write_aiger(res.after, dst, comment=f"gatecomp opt -p {script}: {src}")
+    """Read ``src`` (AIGER, with or without latches, or a ``.v`` netlist), optimize (see
+    :func:`optimize_aig`; with latches :func:`~gatecomp.optimize_seq.optimize_latched`), write
+    ``dst`` (binary AIGER, the latches kept)."""
+    circuit = read_circuit_file(src)
+    if circuit.num_latches:
+        from .optimize_seq import optimize_latched
+
+        res = optimize_latched(circuit, script, verify, progress)
+    else:
+        res = optimize_aig(circuit.step, script, verify, progress)
+    write_aiger(res.after, dst, comment=f"gatecomp opt -p {script}: {src}", latches=res.latches)
     return res
 
 
@@ -91,4 +117,8 @@ def summary_lines(res: OptimizeResult) -> list[str]:
                      f"{s.levels_before:>4}->{s.levels_after:<5} {s.seconds:>8.2f}")
     lines.append(f"{'total':<12} {res.before.num_ands:>8}->{res.after.num_ands:<8} "
                  f"{depth(res.before):>4}->{depth(res.after):<5} {res.seconds:>8.2f}")
+    if res.latches is not None:
+        from .optimize_seq import latch_lines
+
+        lines += latch_lines(res)
     return lines

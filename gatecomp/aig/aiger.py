@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .aag_order import CycleError, and_order
 from .graph import AIG, LIT_DTYPE
 
 
@@ -58,18 +59,20 @@ def write_aiger(aig: AIG, path: str | Path | None = None, comment: str = "",
                 latches: Sequence[int] | None = None) -> bytes:
     """Serialise to binary AIGER (with symbols and an optional comment); write if ``path``.
 
-    ``latches`` (one reset value, 0 or 1, per latch) makes the last ``len(latches)`` inputs
-    latch outputs and the last ``len(latches)`` outputs their next-state functions.
+    ``latches`` (one reset value per latch: 0, 1, or None for uninitialized, AIGER 1.9's own
+    literal) makes the last ``len(latches)`` inputs latch outputs and the last
+    ``len(latches)`` outputs their next-state functions.
     """
     i, a = aig.num_inputs, aig.num_ands
     n_l = 0 if latches is None else len(latches)
-    if n_l > min(i, aig.num_outputs) or any(int(v) not in (0, 1) for v in latches or ()):
-        raise AigerError(f"{n_l} latches need as many inputs and outputs and 0/1 reset values")
+    if n_l > min(i, aig.num_outputs) or any(v not in (0, 1, None) for v in latches or ()):
+        raise AigerError(f"{n_l} latches need as many inputs and outputs and 0/1/None resets")
     o = aig.num_outputs - n_l
     header = f"aig {i + a} {i - n_l} {n_l} {o} {a}\n"
     nexts = aig.outputs[o:]
-    latch_lines = "".join(f"{int(nx)} {int(v)}\n" if int(v) else f"{int(nx)}\n"
-                          for nx, v in zip(nexts, latches or (), strict=True))
+    own = 2 * np.arange(i - n_l + 1, i + 1)
+    latch_lines = "".join(f"{int(nx)}\n" if v == 0 else f"{int(nx)} {1 if v else int(lt)}\n"
+                          for nx, v, lt in zip(nexts, latches or (), own, strict=True))
     parts = [header.encode(), latch_lines.encode(),
              "".join(f"{int(x)}\n" for x in aig.outputs[:o]).encode()]
     lhs = 2 * np.arange(aig.first_and, aig.num_nodes, dtype=LIT_DTYPE)
@@ -129,8 +132,7 @@ def read_aiger(source: str | Path | bytes) -> AIG:
     else:
         rows = np.array([[int(x) for x in next_line().split()[:3]] for _ in range(a)],
                         dtype=LIT_DTYPE).reshape(a, 3)
-        if a and not np.array_equal(rows[:, 0], 2 * np.arange(i + 1, i + 1 + a)):
-            raise AigerError("ASCII AIGER ANDs must be numbered consecutively after inputs")
+        rows, outputs = _ascii_in_order(rows, outputs, i)
         f0 = np.maximum(rows[:, 1], rows[:, 2])
         f1 = np.minimum(rows[:, 1], rows[:, 2])
     if m < i + a:
@@ -153,57 +155,50 @@ def read_aiger(source: str | Path | bytes) -> AIG:
     return AIG(i, f0, f1, outputs, tuple(in_names), tuple(out_names))
 
 
+def _ascii_in_order(rows: np.ndarray, outputs: np.ndarray, num_inputs: int
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """ASCII AND rows (lhs, rhs0, rhs1) renumbered into topological order, with the outputs.
+
+    ASCII AIGER may list an AND before its fanins; a cycle is refused (:mod:`.aag_order`).
+    """
+    i, a = num_inputs, len(rows)
+    lhs = 2 * np.arange(i + 1, i + 1 + a)
+    if a and not np.array_equal(np.sort(rows[:, 0]), lhs):
+        raise AigerError("ASCII AIGER ANDs must be the variables right after the inputs")
+    if np.array_equal(rows[:, 0], lhs) and (np.maximum(rows[:, 1], rows[:, 2]) < lhs).all():
+        return rows, outputs
+    try:
+        order = and_order(rows[:, 0] >> 1, rows[:, 1], rows[:, 2], i)
+    except CycleError as exc:
+        raise AigerError(str(exc)) from None
+    var_map = np.arange(i + 1 + a, dtype=LIT_DTYPE)
+    var_map[rows[order, 0] >> 1] = np.arange(i + 1, i + 1 + a, dtype=LIT_DTYPE)
+
+    def renumber(lits: np.ndarray) -> np.ndarray:
+        if len(lits) and lits.max() >= 2 * (i + a + 1):
+            raise AigerError("literal out of range")
+        return 2 * var_map[lits >> 1] | (lits & 1)
+
+    return renumber(rows[order]), renumber(outputs)
+
+
 def lhs_bound(num_inputs: int, num_ands: int) -> np.ndarray:
     """Exclusive upper bound for the fanin literals of each AND (its own literal)."""
     return 2 * np.arange(num_inputs + 1, num_inputs + 1 + num_ands, dtype=LIT_DTYPE)
 
 
 def read_aiger_latches(source: str | Path | bytes) -> tuple[AIG, tuple[int, ...]]:
-    """Read a sequential AIGER file as its step AIG and the latches' reset values.
+    """Read a sequential AIGER file as its step AIG and the latches' 0/1 reset values.
 
     The step AIG's last ``L`` inputs are the latches (named by the ``l`` symbols) and its last
-    ``L`` outputs their next-state literals, the layout :func:`write_aiger` writes from. The
-    file is rewritten into the equivalent combinational one (latch lines moved behind the
-    outputs) and read by :func:`read_aiger`. A latch without a reset value (AIGER 1.9's own
-    literal as init) is refused: the hardware resets every register.
+    ``L`` outputs their next-state literals (see :mod:`gatecomp.aig.aiger_seq`, which also
+    reads uninitialized latches). Bad-state properties read as outputs; a latch without a
+    reset value is refused here: the hardware resets every register.
     """
-    data = source if isinstance(source, bytes) else Path(source).read_bytes()
-    head, _, rest = data.partition(b"\n")
-    fields = head.split()
-    if len(fields) < 6 or fields[0] not in (b"aig", b"aag"):
-        raise AigerError("not an AIGER file (header must start with 'aig' or 'aag')")
-    m, i, n_l, o, a = (int(x) for x in fields[1:6])
-    bad, *others = [int(x) for x in fields[6:]] or [0]
-    if any(others):
-        raise AigerError("AIGER constraints, justice or fairness properties are not supported")
-    o += bad  # AIGER 1.9 bad-state properties (ABC writes outputs as them) read as outputs
-    lines = rest.split(b"\n")
-    binary = fields[0] == b"aig"
-    ins = [] if binary else lines[:i]
-    latch = [ln.split() for ln in lines[len(ins):len(ins) + n_l]]
-    outs = lines[len(ins) + n_l:len(ins) + n_l + o]
-    body = b"\n".join(lines[len(ins) + n_l + o:])
-    nexts = [f[0] if binary else f[1] for f in latch]
-    inits = []
-    for k, f in enumerate(latch):
-        init = f[1 if binary else 2] if len(f) > (1 if binary else 2) else b"0"
-        if init not in (b"0", b"1"):
-            raise AigerError(f"latch {k} has no reset value (init {init.decode()})")
-        inits.append(int(init))
-    cur = [] if binary else [f[0] for f in latch]
-    new_head = f"{fields[0].decode()} {m} {i + n_l} 0 {o + n_l} {a}".encode()
-    body = _latch_symbols_as_inputs(body, i)
-    aig = read_aiger(b"\n".join([new_head, *ins, *cur, *outs, *nexts, body]))
-    return aig, tuple(inits)
+    from .aiger_seq import read_latched_aiger
 
-
-def _latch_symbols_as_inputs(body: bytes, num_inputs: int) -> bytes:
-    """``l<k> name`` symbol lines renamed to ``i<num_inputs + k> name`` (before the comment)."""
-    out, in_comment = [], False
-    for line in body.split(b"\n"):
-        in_comment = in_comment or line == b"c"
-        if not in_comment and line[:1] == b"l" and line[1:].split(b" ")[0].isdigit():
-            k, _, name = line[1:].partition(b" ")
-            line = b"i%d %s" % (num_inputs + int(k), name)
-        out.append(line)
-    return b"\n".join(out)
+    res = read_latched_aiger(source, bad_as_outputs=True)
+    if None in res.init:
+        k = res.init.index(None)
+        raise AigerError(f"latch {k} has no reset value (uninitialized)")
+    return res.step, tuple(int(v) for v in res.init)

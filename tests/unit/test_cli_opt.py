@@ -54,7 +54,7 @@ def test_opt_default_script_and_no_verify(tmp_path):
 def test_opt_one_line_errors(tmp_path):
     bad = tmp_path / "bad.aig"
     bad.write_text("this is not aiger\n")
-    _one_line_error(_run("opt", bad, "-o", tmp_path / "o.aig"), "not a combinational AIGER")
+    _one_line_error(_run("opt", bad, "-o", tmp_path / "o.aig"), "not an AIGER file")
     _one_line_error(_run("opt", tmp_path / "missing.aig", "-o", tmp_path / "o.aig"),
                     "no such file")
     src = tmp_path / "in.aig"
