@@ -34,6 +34,7 @@ def summary_section(data: BuildData) -> str:
         card("mismatches", num(chk.get("ir_vs_reference_mismatches"),
                                "report.checks.ir_vs_reference_mismatches", "int")),
     ]
+    cards += sequential_cards(r.get("sequential"))
     if data.board:
         t = data.board.get("timing", {})
         cards.append(card("Fmax (FPGA)", num(t.get("fmax_mhz"), "board.timing.fmax_mhz", "f2",
@@ -44,4 +45,24 @@ def summary_section(data: BuildData) -> str:
     if asic:
         cards.append(card("Fmax (ASIC)", num(asic.get("fmax_mhz"), "report.asic.fmax_mhz", "f2",
                                              "MHz")))
-    return section("summary", "Summary", f'<div class="cards">{"".join(cards)}</div>')
+    return section("summary", "Summary", f'<div class="cards">{"".join(cards)}</div>'
+                   + reset_note(r.get("sequential")))
+
+
+def sequential_cards(seq: dict | None) -> list[str]:
+    """A sequential build's state: registers (the AIGER latches), trained steps and emit
+    mode, so the page says what the step's extra inputs and outputs are."""
+    if not seq:
+        return []
+    key = "report.sequential."
+    return [card("state registers", num(seq.get("state_width"), key + "state_width", "int")),
+            card("steps (trained)", num(seq.get("steps"), key + "steps", "int")),
+            card("outputs after", num(seq.get("emit"), key + "emit") + " step")]
+
+
+def reset_note(seq: dict | None) -> str:
+    """The registers' reset value (a sequence's initial state), bit 0 first."""
+    if not seq or "init_state" not in seq:
+        return ""
+    return (f'<p class="note">reset state, bit 0 first: '
+            f'{num(seq["init_state"], "report.sequential.init_state")}</p>')

@@ -10,9 +10,11 @@ import pytest
 from gatecomp.aig.aiger import read_aiger_latches
 from gatecomp.errors import GatecompError
 from gatecomp.flow import CompileOptions, compile_model
+from gatecomp.frontends.registry import load_model
 from gatecomp.seq_sidecar import SeqSidecar
 
 from .test_recurrent import STEPS, _save
+from .test_report_html import shown_numbers
 
 
 def test_sequential_compile_writes_a_build(tmp_path):
@@ -31,6 +33,11 @@ def test_sequential_compile_writes_a_build(tmp_path):
     assert init == tuple(int(c) for c in seq_rec["init_state"])
     assert (out / "sim" / "sequences.npz").is_file() and (out / "sim" / "test_b.py").is_file()
     assert json.loads((out / "report.json").read_text())["sequential"] == seq_rec
+    shown = {k: text for k, _, text in shown_numbers((out / "report.html").read_text())}
+    model = load_model(path)[1]
+    assert shown["report.sequential.state_width"] == str(model.state_width) == "8"
+    assert shown["report.sequential.steps"] == str(STEPS)
+    assert shown["report.sequential.init_state"] == "".join(map(str, model.init))
 
 
 @pytest.mark.parametrize("flag", [{"pipeline_stages": 2}, {"levels_per_stage": 3},
