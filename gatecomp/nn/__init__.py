@@ -35,6 +35,7 @@ from .logic_layer import (
     truth_tables_to_ids,
     unique_connections,
 )
+from .mnist1d import MNIST1D_SPLIT, MNIST1D_THRESHOLDS
 from .quant import QuantLinear, QuantScores, fan_in_mask, fold_multi_threshold
 
 __all__ = [
@@ -44,6 +45,6 @@ __all__ = [
     "TRUTH_TABLES", "ThermometerEncoding", "digits_encoding", "load_split",
     "random_connections", "truth_tables_to_ids", "unique_connections",
     "IntLinear", "IntScores", "UniformEncoding", "check_chain", "code_bits",
-    "encoding_from_dict",
+    "encoding_from_dict", "MNIST1D_SPLIT", "MNIST1D_THRESHOLDS",
     "QuantLinear", "QuantScores", "fan_in_mask", "fold_multi_threshold",
 ]

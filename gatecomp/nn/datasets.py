@@ -1,7 +1,8 @@
 """Reproducible dataset splits referred to by checkpoints (``"dataset"`` entry).
 
-A checkpoint records how its data was split (:data:`DIGITS_SPLIT`); :func:`load_split` re-creates
-the same arrays offline so the CLI can build test vectors for verification.
+A checkpoint records how its data was split (:data:`DIGITS_SPLIT`, :data:`MNIST1D_SPLIT`);
+:func:`load_split` re-creates the same arrays offline so the CLI can build test vectors for
+verification.
 """
 
 from __future__ import annotations
@@ -15,11 +16,16 @@ DIGITS_SPLIT: dict = {"name": "sklearn.datasets.load_digits", "test_size": 0.2,
 def load_split(spec: dict) -> dict[str, np.ndarray]:
     """Re-create a split: ``{"x_train", "y_train", "x_test", "y_test"}`` raw features/labels.
 
-    Raises ``ValueError`` for a dataset name it does not know.
+    Raises ``ValueError`` for a dataset name it does not know (or whose package is missing).
     """
-    if not isinstance(spec, dict) or spec.get("name") != DIGITS_SPLIT["name"]:
-        name = spec.get("name") if isinstance(spec, dict) else spec
-        raise ValueError(f"unknown dataset {name!r} (known: {DIGITS_SPLIT['name']})")
+    from .mnist1d import MNIST1D_SPLIT, load_mnist1d
+
+    name = spec.get("name") if isinstance(spec, dict) else spec
+    if name == MNIST1D_SPLIT["name"]:
+        return load_mnist1d(spec)
+    if name != DIGITS_SPLIT["name"]:
+        raise ValueError(f"unknown dataset {name!r} (known: {DIGITS_SPLIT['name']}, "
+                         f"{MNIST1D_SPLIT['name']})")
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
