@@ -19,12 +19,13 @@ from .cells import cell_stage
 from .check import check_stage
 from .clock import Progress, StageClock
 from .emit import lut_estimate_stage, verilog_stage, write_build
+from .memory import check_flat_memory
 from .optimize import care_stage, optimize_stage
 from .options import CompileOptions, default_name, options_record, resolve
 from .prove import prove_stage
 from .report import build_report
 from .sequential import compile_sequential
-from .streaming import compile_streaming, wants_streaming
+from .streaming import compile_streaming, has_conv, wants_streaming
 
 
 @dataclass
@@ -51,6 +52,7 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
         report = compile_streaming(clock, frontend, model, out_dir, name, opts,
                                    options_record(opts), source, target)
         return CompileResult(out_dir, report)
+    check_flat_memory(model, conv_hint=has_conv(model))
     with clock.stage("lower") as st:
         raw = frontend.lower(model)
         st.detail = f"{raw.aig.num_ands} ANDs, {depth(raw.aig)} levels"

@@ -47,14 +47,12 @@ def wants_streaming(conv: str | None, frontend: str, net, target, say) -> bool:
             raise GatecompError("--conv streaming is for torchlogix models with LogicConv2d "
                                 f"layers, not {frontend} models")
         return False
-    rows = getattr(net, "rows", None)
-    has_conv = bool(rows) and any(r.type == "LogicConv2d" for r in rows)
     if conv == "streaming":
-        if not has_conv:
+        if not has_conv(net):
             raise GatecompError("--conv streaming needs a torchlogix model with LogicConv2d "
                                 "layers")
         return True
-    if not has_conv or target is None or device_luts(target) is None:
+    if not has_conv(net) or target is None or device_luts(target) is None:
         return False
     flat = int(net.logic_gates * FLAT_LUTS_PER_GATE)
     if flat <= device_luts(target):
@@ -62,6 +60,12 @@ def wants_streaming(conv: str | None, frontend: str, net, target, say) -> bool:
     say(f"--conv streaming: the flat design needs about {flat} LUT4 for "
         f"{net.logic_gates} trained gates, the {target.device} has {device_luts(target)}")
     return True
+
+
+def has_conv(net) -> bool:
+    """Whether ``net`` is a torchlogix model with LogicConv2d layers (it can stream)."""
+    rows = getattr(net, "rows", None)
+    return bool(rows) and any(r.type == "LogicConv2d" for r in rows)
 
 
 @dataclass
