@@ -222,6 +222,10 @@ _EFFORT_HELP = ("Optimization effort: 'fast' (cleanup,balance: depth only), 'def
               help="With --lut-cells on ECP5: build the GroupSum popcounts as adder trees on "
                    "CCU2C carry chains (one chain position per LUT4 of area; about 150 instead "
                    "of 190 LUT4 per 100-bit count), checked against the IR before writing.")
+@click.option("--lut-native", is_flag=True,
+              help="With --lut-cells, LUT networks (DWN, torchlogix lut_rank): per neuron, "
+                   "keep its table as one device LUT (ECP5: LUT4, LUT5/6 with PFUMX/L6MUX21; "
+                   "iCE40: LUT4) or its synthesized logic, whichever has fewer LUT4.")
 @click.option("--chain-length", type=click.IntRange(min=4), default=None, metavar="N",
               help="With --lut-cells on ECP5: at most N positions (half CCU2C) per carry "
                    "chain (default 28; an adder longer than N gets a chain of its own). "
@@ -253,7 +257,7 @@ _EFFORT_HELP = ("Optimization effort: 'fast' (cleanup,balance: depth only), 'def
 def compile_cmd(model: Path, out_dir: Path, name, pipeline_stages, levels_per_stage,
                 luts_per_stage, script, effort,
                 inputs, max_vectors, prove, board, device, lut_cells, carry_chains,
-                chain_length, care_set, parametrization, arch, arch_kwargs, input_bits,
+                lut_native, chain_length, care_set, parametrization, arch, arch_kwargs, input_bits,
                 encoder, asic, conv, force) -> None:
     """Compile MODEL (a checkpoint) into a build directory.
 
@@ -278,6 +282,7 @@ def compile_cmd(model: Path, out_dir: Path, name, pipeline_stages, levels_per_st
                           inputs=inputs, max_vectors=max_vectors, prove=prove, force=force,
                           board=board, device=device, care_set=care_set, lut_cells=lut_cells,
                           carry_chains=carry_chains, chain_length=chain_length,
+                          lut_native=lut_native,
                           parametrization=parametrization, arch=arch, arch_kwargs=arch_kwargs,
                           input_bits=input_bits, encoder=encoder, asic=asic,
                           conv=None if conv == "auto" else conv)

@@ -66,7 +66,8 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
     proofs = prove_stage(clock, spec.aig, opt.net.aig, opts.prove, care is not None)
     record = options_record(opts)
     verilog, sidecar = verilog_stage(clock, opt, name, opts, record, source)
-    cells = cell_stage(clock, opts, target, raw, opt, checked, sidecar, name, care is not None)
+    cells = cell_stage(clock, opts, target, raw, opt, checked, sidecar, name, care is not None,
+                       model)
     asic = asic_stage(clock, opts.asic, verilog, sidecar)  # None without --asic
     report = build_report(model, raw, opt, checked, proofs, sidecar, record, source,
                           clock.timings)
@@ -75,6 +76,8 @@ def compile_model(model_path: str | Path, out_dir: str | Path,
         report["lut_alignment"] = opt.alignment.stats
     if cells is not None and cells.chains is not None:
         report["carry_chains"] = cells.chains
+    if cells is not None and cells.native is not None:
+        report["lut_native"] = cells.native
     if asic is not None:
         report["asic"] = asic.report
     write_build(clock, out_dir, opts.force, name, source, opt, checked, verilog, sidecar,

@@ -38,6 +38,7 @@ class CompileOptions:
     lut_cells: bool = False  # board/ synthesizes the LUT cover as device cells (--luts-per-stage)
     carry_chains: bool = True  # with lut_cells on ECP5: GroupSum popcounts on CCU2C chains
     chain_length: int | None = None  # positions per carry chain (None: MAX_CHAIN_POSITIONS)
+    lut_native: bool = False  # with lut_cells: LUT-network neurons as native cells if smaller
     parametrization: str | None = None  # DLGN state_dicts with (out, 4) weights: light | warp
     arch: str | None = None  # torchlogix state_dicts: the zoo class that takes them
     arch_kwargs: dict | None = None  # ... and its constructor arguments
@@ -69,6 +70,8 @@ def resolve(opts: CompileOptions, say: Callable[[str], None]):
     if opts.chain_length is not None and not (opts.lut_cells and opts.carry_chains):
         raise GatecompError("--chain-length sets the carry chains of --lut-cells: give "
                             "--lut-cells (and not --no-carry-chains)")
+    if opts.lut_native and not opts.lut_cells:
+        raise GatecompError("--lut-native writes device LUT cells: give --lut-cells too")
     if opts.conv not in (None, "auto", "flat", "streaming"):
         raise GatecompError(f"--conv {opts.conv!r}: give flat, streaming or auto")
     if not (opts.board or opts.device):
@@ -91,6 +94,8 @@ def options_record(opts: CompileOptions) -> dict:
         record["luts_per_stage"] = opts.luts_per_stage
     if opts.care_set is not None:
         record["care_set"] = opts.care_set
+    if opts.lut_native:
+        record["lut_native"] = True
     return record
 
 

@@ -513,7 +513,7 @@ def chained_core(logic: LutNetwork, groups: list[list], output_names: tuple[str,
     pred_lits = _splice(bld, cover, [lit for c in counts for lit in c])
     outs = [lit for c in counts for lit in c] + pred_lits
     n = len(bld.truth)
-    fanins = np.full((n, 4), -1, dtype=np.int64)
+    fanins = np.full((n, max([4, *map(len, bld.fanins)])), -1, dtype=np.int64)
     for j, f in enumerate(bld.fanins):
         fanins[j, :len(f)] = f
     net = LutNetwork(
@@ -588,12 +588,13 @@ def fill_spare_halves(core: ChainedCore, per: int) -> int:
            for p_id in (p.s_id, p.cout_id)}
     chain_fed = {int(x) for x in first + np.flatnonzero(core.chain_nodes[first:])}
     pool: dict[int, set[int]] = {}
-    for j in np.flatnonzero(~core.chain_nodes[first:]):
+    narrow = net.sizes <= 4  # a spare half is one LUT4 (--lut-native keeps wider tables)
+    for j in np.flatnonzero(~core.chain_nodes[first:] & narrow):
         x = first + int(j)
         if not any(int(f) in chain_fed for f in net.fanins[j, :int(net.sizes[j])]):
             pool.setdefault(int(stage[x]), set()).add(x)
     # LUTs whose output only reaches registers (every reader in a later stage)
-    registered = {int(x) for x in first + np.flatnonzero(~core.chain_nodes[first:])}
+    registered = {int(x) for x in first + np.flatnonzero(~core.chain_nodes[first:] & narrow)}
     for x, rs in readers.items():
         if x in registered and any(stage[r] <= stage[x] for r in rs):
             registered.discard(x)

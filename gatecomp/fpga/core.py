@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..aig import AIG, LogicNet
-from ..errors import InternalError
+from ..errors import GatecompError, InternalError
 from ..sidecar import Sidecar
 from ..verify.ir_check import simulate_equivalence
 
@@ -20,17 +20,58 @@ FPGA_LUT_SIZE = 4
 
 
 def lut_cells(alignment, name: str, sidecar: Sidecar, family: str, net: LogicNet,
-              bits: np.ndarray, expected: dict[str, np.ndarray], core=None) -> str:
+              bits: np.ndarray, expected: dict[str, np.ndarray], core=None,
+              cover=None) -> str:
     """The core as device LUT cells, after checking that the cover they are written from
-    gives, on the test vectors, the outputs the hardware must match."""
+    gives, on the test vectors, the outputs the hardware must match. ``cover`` replaces the
+    alignment's (``--lut-native``)."""
     from .lut_cells import lut_cells_verilog
 
-    cover = alignment.cover if core is None else core.net
-    got = net.output_words(cover.simulate(bits))
+    plain = alignment.cover if cover is None else cover
+    checked = plain if core is None else core.net
+    got = net.output_words(checked.simulate(bits))
     if any(not np.array_equal(words, expected[port]) for port, words in got.items()):
         raise InternalError("the LUT cover differs from the reference outputs")
-    return lut_cells_verilog(alignment.cover, alignment.stats["levels_per_stage"], name,
-                             sidecar, family, core)
+    return lut_cells_verilog(plain, alignment.stats["levels_per_stage"], name, sidecar,
+                             family, core)
+
+
+def native_core(model, raw: LogicNet, script: str, aig: AIG, sidecar: Sidecar, family: str,
+                bits: np.ndarray, per: int, chains: bool, chain_length: int | None = None):
+    """``--lut-native``: ``(cover, chained core or None, figures)``, the neurons as native
+    cells or logic (:mod:`.lut_native`) and the GroupSum on carry chains (ECP5, ``chains``)
+    or as LUTs, checked by simulation against the optimized AIG (and the chained tail on its
+    own inputs); a one-line refusal when the cover does not fit the RTL's stages."""
+    from .carry_popcount import LEVEL_SCALE, MAX_CHAIN_POSITIONS
+    from .lut_native import lut4_cells, native_logic, table_layers, with_tail
+
+    logic = native_logic(table_layers(model), family, raw.aig.input_names, script)
+    figures = dict(logic.figures)
+    latency = max(1, sidecar.latency)
+    if chains and family == "ecp5":
+        length = chain_length or MAX_CHAIN_POSITIONS
+        budget = latency * per * LEVEL_SCALE
+        core, needed, step, slack = _fit_chains(logic.net, logic.groups, aig, length, budget)
+        if needed > budget:
+            raise GatecompError(f"--lut-native: the cover needs {needed / LEVEL_SCALE} LUT "
+                                f"levels, the RTL's {sidecar.latency} stages of {per} hold "
+                                f"fewer; give a larger --luts-per-stage")
+        figures["chains"] = _chain_figures(core, logic.net, length, needed, step, per)
+        _check_chained(core, aig, bits, logic.groups, logic.net.num_outputs, length, slack,
+                       step)
+        figures["lut_area"] = lut4_cells(core.net, core.chain_nodes) + 2 * core.ccu2c
+        return core.net, core, figures
+    cover = with_tail(logic, aig.output_names, script)
+    if -(-cover.depth() // per) > latency:
+        raise GatecompError(f"--lut-native: the cover needs {cover.depth()} LUT levels, the "
+                            f"RTL's {sidecar.latency} stages of {per} hold fewer; give a "
+                            "larger --luts-per-stage")
+    equiv = simulate_equivalence(aig, cover.to_aig(), extra=bits)
+    if not equiv.equal:
+        raise InternalError("the --lut-native cover differs from the optimized IR on output "
+                            f"{aig.output_names[equiv.first_output]}")
+    figures["lut_area"] = lut4_cells(cover)
+    return cover, None, figures
 
 
 def chained_core(raw: LogicNet, script: str, aig: AIG, sidecar: Sidecar, bits: np.ndarray,

@@ -35,6 +35,9 @@ from ..sidecar import OutputPort, Sidecar
 from .carry_popcount import LEVEL_SCALE, ChainedCore
 
 #: family -> (cell, INIT parameter, input pins, output pin)
+#: widest table a family's cells hold as one LUT (ECP5: LUT4 + PFUMX + L6MUX21, see
+#: :func:`_wide_lut_lines`; written only for ``--lut-native``'s kept tables)
+WIDE_LUTS = {"ecp5": 6, "ice40": 4}
 LUT_CELLS = {"ecp5": ("LUT4", "INIT", ("A", "B", "C", "D"), "Z"),
              "ice40": ("SB_LUT4", "LUT_INIT", ("I0", "I1", "I2", "I3"), "O")}
 
@@ -52,8 +55,10 @@ def lut_cells_verilog(cover: LutNetwork, levels_per_stage: int, module: str, sid
         if family != "ecp5":
             raise ValueError(f"carry-chain popcounts are written for ECP5, not {family}")
         cover = core.net
-    if cover.k > 4:
-        raise ValueError(f"{family} cells have 4 inputs; the cover has {cover.k}-LUTs")
+    wide = int(cover.sizes.max(initial=0))
+    if wide > WIDE_LUTS.get(family, 4):
+        raise ValueError(f"{family} cells have at most {WIDE_LUTS.get(family, 4)} inputs; "
+                         f"the cover has {wide}-input LUTs")
     latency, per = sidecar.latency, levels_per_stage
     level = cover.levels()
     if core is not None:
@@ -145,13 +150,37 @@ def _lut_cell_lines(cover: LutNetwork, family: str, stages: _Stages, flip: np.nd
         if core is not None and core.chain_nodes[x]:
             continue
         size = int(cover.sizes[j])
-        fan = ["1'b0"] * (4 - size)  # unused inputs low, as Yosys ties them
-        fan += [stages.read(int(f), int(stages.avail[x])) for f in cover.fanins[j, :size]]
-        conn = ", ".join(f".{p}({s})" for p, s in zip(pins, fan, strict=True))
+        fan = [stages.read(int(f), int(stages.avail[x])) for f in cover.fanins[j, :size]]
         lines.append(f"  wire n{x};")
+        if size > 4:
+            lines += _wide_lut_lines(x, int(cover.truth[j]), size, fan, bool(flip[x]))
+            continue
+        fan = ["1'b0"] * (4 - size) + fan  # unused inputs low, as Yosys ties them
+        conn = ", ".join(f".{p}({s})" for p, s in zip(pins, fan, strict=True))
         truth = _init(int(cover.truth[j]), size) ^ (0xFFFF if flip[x] else 0)
         lines.append(f"  {cell} #(.{init}(16'h{truth:04x})) lut_{x} ({conn}, .{out_pin}(n{x}));")
     return lines
+
+
+def _wide_lut_lines(x: int, truth: int, size: int, fan: list[str], flip: bool) -> list[str]:
+    """An ECP5 LUT5/LUT6 (``--lut-native``): one ``LUT4`` per cofactor over the top fanins,
+    ``PFUMX`` on fanin 4 (``Z = C0 ? ALUT : BLUT``), ``L6MUX21`` on fanin 5 (``Z = SD ? D1 :
+    D0``), the slice's own muxes; LUT4 ``c`` holds table bits ``16c .. 16c + 15``."""
+    lines = []
+    for c in range(1 << (size - 4)):
+        init = ((truth >> (16 * c)) & 0xFFFF) ^ (0xFFFF if flip else 0)
+        conn = ", ".join(f".{p}({s})" for p, s in zip("ABCD", fan[:4], strict=True))
+        lines += [f"  wire n{x}_l{c};",
+                  f"  LUT4 #(.INIT(16'h{init:04x})) lut_{x}_{c} ({conn}, .Z(n{x}_l{c}));"]
+    mux = [f"n{x}_l{c}" for c in range(1 << (size - 4))]
+    if size == 5:
+        return lines + [f"  PFUMX mux_{x} (.ALUT({mux[1]}), .BLUT({mux[0]}), .C0({fan[4]}), "
+                        f".Z(n{x}));"]
+    for q in range(2):
+        lines += [f"  wire n{x}_m{q};",
+                  f"  PFUMX mux_{x}_{q} (.ALUT({mux[2 * q + 1]}), .BLUT({mux[2 * q]}), "
+                  f".C0({fan[4]}), .Z(n{x}_m{q}));"]
+    return lines + [f"  L6MUX21 mux_{x} (.D0(n{x}_m0), .D1(n{x}_m1), .SD({fan[5]}), .Z(n{x}));"]
 
 
 def _output_lines(cover: LutNetwork, outs: tuple[OutputPort, ...], stages: _Stages,

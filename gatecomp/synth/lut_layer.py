@@ -59,6 +59,16 @@ def lower_luts(builder: AIGBuilder, inputs: np.ndarray, tables: np.ndarray) -> n
     return _emit(builder, rank, support, words)
 
 
+def reduce_luts(inputs: np.ndarray, tables: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The reduction :func:`lower_luts` builds from, for backends that place neurons
+    themselves (``--lut-native``): per neuron its support size ``r``, support literals (first
+    ``r`` columns, complements on the literals) and reduced table (packed uint64 words).
+    ``inputs`` are literals in any numbering where 0/1 are the constants."""
+    lits = np.asarray(inputs, dtype=np.int64)
+    return _reduce(lits, np.array(tables, dtype=bool))
+
+
 def _checked(builder: AIGBuilder, inputs: np.ndarray,
              tables: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``inputs`` as int64 literals of ``builder`` and ``tables`` as a bool copy, or ValueError."""

@@ -25,9 +25,15 @@ def _sidecar(latency: int, widths=(6,)) -> Sidecar:
     return make_sidecar("m", latency, outputs=[(f"o{i}", w) for i, w in enumerate(widths)])
 
 
-def test_cells_have_four_inputs():
-    with pytest.raises(ValueError, match="4 inputs"):
-        lut_cells_verilog(_cover(k=6), 1, "m", _sidecar(3), "ecp5")
+def test_cells_have_four_inputs_on_ice40_and_six_on_ecp5():
+    """iCE40 has LUT4 only; ECP5 writes a 5/6-input LUT as LUT4s and its slice muxes
+    (--lut-native; the cells are simulated in tests/sim/test_lut_native_netlist.py)."""
+    cover = _cover(k=6)
+    with pytest.raises(ValueError, match="at most 4 inputs"):
+        lut_cells_verilog(cover, 1, "m", _sidecar(3), "ice40")
+    text = lut_cells_verilog(cover, 1, "m", _sidecar(3), "ecp5")
+    six = int((cover.sizes == 6).sum())
+    assert six and len(re.findall(r"^  L6MUX21 ", text, re.M)) == six
 
 
 def test_latency_and_outputs_must_match_the_rtl():
