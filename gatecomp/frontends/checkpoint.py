@@ -6,12 +6,22 @@ the encoded dataset split a checkpoint records.
 
 from __future__ import annotations
 
+import re
+import warnings
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from ..errors import GatecompError, UnknownFormatError
+
+#: a file pickled with a newer protocol is still read (or refused) as a whole: the warning
+#: torch prints first would make the one-line error two
+warnings.filterwarnings("ignore", message="Detected pickle protocol", category=UserWarning)
+
+#: the global a weights-only load refused, in both of torch's wordings
+UNSUPPORTED_GLOBAL = re.compile(r"[Uu]nsupported (?:global: )?GLOBAL (\S+)")
 
 
 def save_checkpoint(path: str | Path, checkpoint: dict) -> Path:
@@ -30,6 +40,36 @@ def model_file(path: str | Path) -> Path:
     if not path.is_file():
         raise GatecompError(f"model path is not a file: {path}")
     return path
+
+
+def refused_global(exc: BaseException) -> str | None:
+    """The ``module.name`` a weights-only load refused to unpickle, or None."""
+    m = UNSUPPORTED_GLOBAL.search(str(exc))
+    return m.group(1) if m else None
+
+
+def load_failure(path: Path, exc: BaseException) -> str:
+    """Why ``torch.load`` could not read ``path``, in words (torch's own are a paragraph about
+    ``weights_only`` or a bare ``EOFError``)."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            magic = fh.read(4)
+    except OSError as err:
+        return f"cannot read it ({err.strerror})"
+    if size == 0:
+        return "empty file (0 bytes)"
+    if magic == b"PK\x03\x04" and not zipfile.is_zipfile(path):
+        return f"truncated torch.save archive ({size:,} bytes; the end of the zip is missing)"
+    text = str(exc)
+    if "Unsupported operand" in text or "WeightsUnpickler error" in text:
+        return "its pickle is corrupt or holds code a weights-only load refuses"
+    if isinstance(exc, (EOFError, zipfile.BadZipFile)) or "zip archive" in text:
+        return f"truncated or corrupt ({type(exc).__name__})"
+    if magic[:1] != b"\x80" and magic != b"PK\x03\x04":
+        return "neither a torch.save archive nor a pickle"
+    first = text.strip().splitlines()[0][:160] if text.strip() else type(exc).__name__
+    return f"corrupt ({type(exc).__name__}: {first})"
 
 
 def read_checkpoint(path: str | Path, fmt: str) -> dict:

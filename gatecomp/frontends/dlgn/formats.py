@@ -43,7 +43,7 @@ from torch import nn
 
 from ...errors import GatecompError, UnknownFormatError
 from ...nn import GroupSum, LogicLayer, ThermometerEncoding
-from ..checkpoint import model_file, save_checkpoint
+from ..checkpoint import load_failure, model_file, refused_global, save_checkpoint
 from ..strict import refuse_unread_state
 from . import difflogic_shim
 from .strict import (
@@ -102,15 +102,14 @@ def load_file(path: str | Path) -> object:
         with torch.serialization.safe_globals(safe):
             return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - every failure becomes one readable line
-        msg = str(exc)
-        m = re.search(r"Unsupported global: GLOBAL (\S+)", msg)
-        if m:
+        name = refused_global(exc)
+        if name:
             raise GatecompError(
-                f"{path}: unsupported layer or object type {m.group(1)} in pickled model "
-                f"(supported layers: {', '.join(SUPPORTED_LAYERS)})") from None
-        first = msg.strip().splitlines()[0] if msg.strip() else type(exc).__name__
-        raise GatecompError(f"{path}: not a readable PyTorch checkpoint or corrupt file "
-                            f"({type(exc).__name__}: {first[:160]})") from None
+                f"{path}: unsupported layer or object type {name} in pickled model "
+                f"(supported layers: {', '.join(SUPPORTED_LAYERS)}; nothing of it was run)"
+            ) from None
+        raise GatecompError(f"{path}: not a readable PyTorch checkpoint: "
+                            f"{load_failure(path, exc)}") from None
 
 
 # -- dispatch ------------------------------------------------------------------------------
