@@ -44,7 +44,7 @@ def test_not_a_checkpoint(tmp_path):
 def test_truncated_checkpoint(tmp_path):
     path = _save(tmp_path, _ours())
     path.write_bytes(path.read_bytes()[:300])
-    _raises("corrupt", path)
+    _raises("truncated torch.save archive", path)
 
 
 def test_unknown_format(tmp_path):
