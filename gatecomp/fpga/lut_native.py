@@ -187,8 +187,8 @@ def native_logic(tl: TableLayers, family: str, input_names: tuple[str, ...],
         rank, support, words = reduce_luts(lits, tables)
         out = np.empty(len(rank), dtype=np.int64)
         wired = rank <= 1  # a constant, or a wire (table 01: its complement)
-        out[wired] = np.where(rank[wired] == 0, words[wired, 0] & 1,
-                              support[wired, 0] ^ ((words[wired, 0] & 3) == 1))
+        low = words[wired, 0].astype(np.int64)
+        out[wired] = np.where(rank[wired] == 0, low & 1, support[wired, 0] ^ (low & 3 == 1))
         as_logic = []
         for j in np.flatnonzero(~wired).tolist():
             r, table = int(rank[j]), _table(words[j])
