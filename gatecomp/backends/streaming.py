@@ -63,13 +63,24 @@ def _mask(bits: list[bool]) -> Const:
     return Const(sum(1 << i for i, b in enumerate(bits) if b), max(1, len(bits)))
 
 
-def _counter_masks(size: int, real: int, pad: int, field: int, stride: int,
-                   outs: int) -> tuple[Const, Const]:
-    """Per padded coordinate: is it padding, and does a window end there (strided, in range)."""
+def _counter_flags(size: int, real: int, pad: int, field: int, stride: int,
+                   outs: int) -> tuple[list[bool], list[bool], list[bool]]:
+    """Per padded coordinate: is it padding, does a window end there (strided, in range),
+    is it the last one."""
     padding = [not (pad <= i < pad + real) for i in range(size)]
     ends = [i >= field - 1 and (i - field + 1) % stride == 0 and (i - field + 1) // stride < outs
             for i in range(size)]
-    return _mask(padding), _mask(ends)
+    return padding, ends, [i == size - 1 for i in range(size)]
+
+
+def _flag_register(m: Module, bits: list[bool], index, advance, name: str) -> Signal:
+    """A register equal to ``bits[index]`` on every clock, so the walk's control starts at a
+    flip-flop instead of a constant lookup: when ``advance`` moves ``index`` to the next
+    coordinate (cyclically) it loads that coordinate's bit, read from the rotated constant."""
+    flag = Signal(name=name, init=int(bits[0]))
+    with m.If(advance):
+        m.d.sync += flag.eq(_mask(bits[1:] + bits[:1]).bit_select(index, 1))
+    return flag
 
 
 class SkidBuffer(wiring.Component):
@@ -115,25 +126,23 @@ class WindowStage(wiring.Component):
         oh, ow = s.out_size
         y = Signal(range(hp), name="y")
         x = Signal(range(wp), name="x")
-        pad_y, end_y = _counter_masks(hp, s.height, s.pad, s.field, s.stride, oh)
-        pad_x, end_x = _counter_masks(wp, s.width, s.pad, s.field, s.stride, ow)
+        x_next = Signal(range(wp), name="x_next", init=1 % wp)  # (x + 1) mod wp, registered
+        step = Signal(name="step")
+        pad_x, end_x, last_x = self._flags(m, x, step, wp, s.width, ow, "x")
+        pad_y, end_y, last_y = self._flags(m, y, step & last_x, hp, s.height, oh, "y")
         is_pad = Signal(name="is_pad")
         emits = Signal(name="emits")
-        step = Signal(name="step")
-        m.d.comb += [is_pad.eq(pad_y.bit_select(y, 1) | pad_x.bit_select(x, 1)),
-                     emits.eq(end_y.bit_select(y, 1) & end_x.bit_select(x, 1))]
+        m.d.comb += [is_pad.eq(pad_y | pad_x), emits.eq(end_y & end_x)]
         m.submodules.skid = skid = SkidBuffer(s.out_channels)
         room = ~emits | skid.in_ready
         m.d.comb += [step.eq((is_pad | self.in_valid) & room),
                      self.in_ready.eq(~is_pad & room)]
         pixel = Signal(s.channels, name="pixel")
         m.d.comb += pixel.eq(Mux(is_pad, 0, self.in_data))
-        last_x = x == wp - 1
-        x_next = Mux(last_x, 0, x + 1)
         with m.If(step):
-            m.d.sync += x.eq(x_next)
+            m.d.sync += [x.eq(x_next), x_next.eq(Mux(x_next == wp - 1, 0, x_next + 1))]
             with m.If(last_x):
-                m.d.sync += y.eq(Mux(y == hp - 1, 0, y + 1))
+                m.d.sync += y.eq(Mux(last_y, 0, y + 1))
         column = self._column(m, pixel, x, x_next, step)  # rows top -> bottom, C bits each
         window = self._window(m, column, step)
         m.submodules.kernel = kernel = LogicNetComponent(s.kernel, None, "level")
@@ -144,6 +153,14 @@ class WindowStage(wiring.Component):
                      skid.out_ready.eq(self.out_ready)]
         return m
 
+    def _flags(self, m: Module, coord, advance, size: int, real: int, outs: int,
+               axis: str) -> list[Signal]:
+        """Registered (padding, window ends, last) flags of the walk's current ``coord``."""
+        s = self.spec
+        bits = _counter_flags(size, real, s.pad, s.field, s.stride, outs)
+        return [_flag_register(m, b, coord, advance, f"{n}_{axis}")
+                for b, n in zip(bits, ("pad", "end", "last"), strict=True)]
+
     def _column(self, m: Module, pixel, x, x_next, step) -> list:
         """The window's newest column: the line buffer's rows at ``x`` above ``pixel``."""
         s = self.spec
@@ -153,8 +170,9 @@ class WindowStage(wiring.Component):
         mem = Memory(shape=c * (s.field - 1), depth=depth, init=[])
         m.submodules.line_buffer = mem
         rd, wr = mem.read_port(domain="sync"), mem.write_port()
-        # slot 0 holds row y-1, slot field-2 row y-field+1; the read is one clock ahead
-        m.d.comb += [rd.addr.eq(Mux(step, x_next, x)), rd.en.eq(1),
+        # slot 0 holds row y-1, slot field-2 row y-field+1; each step reads the next column
+        # (nothing writes it before the walk gets there), so the address is a register
+        m.d.comb += [rd.addr.eq(x_next), rd.en.eq(step),
                      wr.addr.eq(x), wr.en.eq(step),
                      wr.data.eq(Cat(pixel, rd.data[:c * (s.field - 2)]))]
         slots = [rd.data[i * c:(i + 1) * c] for i in range(s.field - 1)]
