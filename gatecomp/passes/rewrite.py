@@ -57,7 +57,7 @@ from ..logic.truth_tables import (
     tt_stretch,
 )
 from .base import PassStats, run_sweep
-from .rewrite_library import load_library
+from .rewrite_forest import load_forest
 
 _NODE0 = 10  # first AND literal inside library structures
 _MAX_STRUCT = 16  # more ANDs than any library structure has
@@ -76,15 +76,21 @@ class RewriteParams:
         Priority cuts kept per node (smallest first).
     preserve_levels:
         Never let a node exceed its required level in the input graph (depth never grows).
+    structures:
+        Structures tried per cut, of the class's forest (``rewrite_forest``; 1: the library's
+        smallest only, ABC ``drw -N``): more find more sharing with the graph.
     """
 
     zero_gain: bool = False
     cuts_per_node: int = 12
     preserve_levels: bool = True
+    structures: int = 1
 
     def __post_init__(self) -> None:
         if self.cuts_per_node < 1:
             raise ValueError(f"cuts_per_node must be >= 1, got {self.cuts_per_node}")
+        if self.structures < 1:
+            raise ValueError(f"structures must be >= 1, got {self.structures}")
 
 
 @njit(cache=True)
@@ -185,9 +191,10 @@ def _keep_smallest(x, C, n_sc, sl, ss, st, cl, cs, ct, ncut):
 
 
 @njit(cache=True)
-def rewrite_kernel(f0, f1, num_inputs, outputs, cls_of, perm_of, neg_of, out_of, lib_off,
-                   lib_fan, lib_root, C, zero_gain, preserve, extra):
-    """One rewriting sweep (module docstring). Returns new fanins/outputs and counters."""
+def rewrite_kernel(f0, f1, num_inputs, outputs, cls_of, perm_of, neg_of, out_of, cls_first,
+                   st_off, st_fan, st_root, S, C, zero_gain, preserve, extra):
+    """One rewriting sweep (module docstring); class ``c`` may use structures
+    ``cls_first[c]`` onwards, at most ``S``. Returns new fanins/outputs and counters."""
     g = edit_start(f0, f1, num_inputs, outputs, extra, preserve)
     F0, F1, req, meta = g[0], g[1], g[5], g[11]
     first = 1 + num_inputs
@@ -220,33 +227,38 @@ def rewrite_kernel(f0, f1, num_inputs, outputs, cls_of, perm_of, neg_of, out_of,
         # -- evaluate every cut -----------------------------------------------------------
         best_gain = -1
         best_cut = -1
+        best_struct = -1
         best_lev = BIG_LEVEL
         for c in range(ncut[v]):
             size = cs[v, c]
+            if _stale(g, cl[v, c], size):
+                continue
             t16 = np.int64(ct[v, c] & np.uint64(0xFFFF))
             cls = cls_of[t16]
             _place_leaves(v, c, size, t16, cl, perm_of, neg_of, loc)
             for i in range(4):
                 loclev[1 + perm_of[t16, i]] = (lev_bound(g, cl[v, c, i], v) if i < size else 0)
             saved = mffc_mark(g, v, cl[v, c], size)
-            o0 = lib_off[cls]
-            nst = lib_off[cls + 1] - o0
-            added = count_struct(g, v, loc, loclev, lib_fan[o0:], nst, _NODE0,
-                                 saved if zero_gain else saved - 1)
-            if added < 0:
-                continue
-            root = lib_root[cls]
-            rl = loclev[root >> 1]
-            rlit = loc[root]
-            if rlit >= 0 and (rlit >> 1) == v:
-                continue
-            if preserve and rl > req[v]:
-                continue
-            gain = saved - added
-            if gain > best_gain or (gain == best_gain and rl < best_lev):
-                best_gain = gain
-                best_cut = c
-                best_lev = rl
+            s_end = min(cls_first[cls + 1], cls_first[cls] + S)
+            for s in range(cls_first[cls], s_end):
+                o0 = st_off[s]
+                added = count_struct(g, v, loc, loclev, st_fan[o0:], st_off[s + 1] - o0,
+                                     _NODE0, saved if zero_gain else saved - 1)
+                if added < 0:
+                    continue
+                root = st_root[s]
+                rl = loclev[root >> 1]
+                rlit = loc[root]
+                if rlit >= 0 and (rlit >> 1) == v:
+                    continue
+                if preserve and rl > req[v]:
+                    continue
+                gain = saved - added
+                if gain > best_gain or (gain == best_gain and rl < best_lev):
+                    best_gain = gain
+                    best_cut = c
+                    best_struct = s
+                    best_lev = rl
         if best_cut < 0 or (best_gain == 0 and not zero_gain):
             continue
         if not room(g, _MAX_STRUCT):
@@ -254,20 +266,32 @@ def rewrite_kernel(f0, f1, num_inputs, outputs, cls_of, perm_of, neg_of, out_of,
         # -- build the chosen structure -----------------------------------------------------
         c = best_cut
         t16 = np.int64(ct[v, c] & np.uint64(0xFFFF))
-        cls = cls_of[t16]
         _place_leaves(v, c, cs[v, c], t16, cl, perm_of, neg_of, loc)
-        o0 = lib_off[cls]
+        s = best_struct
+        o0 = st_off[s]
         top0 = meta[4]
-        build_struct(g, v, loc, lib_fan[o0:], lib_off[cls + 1] - o0, _NODE0)
+        build_struct(g, v, loc, st_fan[o0:], st_off[s + 1] - o0, _NODE0)
         for u in range(top0, meta[4]):
             _compute_cuts(u, F0[u], F1[u], C, first, has_cuts, ncut, cl, cs, ct, sl, ss, st,
                           pa, pb, SWAP_MASK, VAR_TT)
-        replace(g, v, loc[lib_root[cls]] ^ out_of[t16])
+        replace(g, v, loc[st_root[s]] ^ out_of[t16])
         n_rewritten += 1
         total_gain += best_gain
     g0, g1, nout, created = edit_finish(g, outputs)
     counters = np.array([n_rewritten, n_merged, total_gain, created], dtype=np.int64)
     return g0, g1, nout, counters
+
+
+@njit(cache=True)
+def _stale(g, leaves, size):
+    """Whether a leaf of the cut was replaced since the cut was computed (a new node's cut
+    may have an unvisited node as a leaf): the leaves are then no cut of ``v``'s current cone,
+    and a structure over them could reach ``v`` itself and close a cycle."""
+    rep = g[2]
+    replaced = 0
+    for i in range(size):
+        replaced += rep[leaves[i]] >= 0
+    return replaced > 0
 
 
 @njit(cache=True)
@@ -295,10 +319,10 @@ def rewrite(aig: AIG, params: RewriteParams | None = None) -> tuple[AIG, PassSta
 
     def kernel(f0, f1, outs, extra):
         _, cls_of, perm, neg, out = npn_table()
-        lib = load_library()
-        return rewrite_kernel(f0, f1, aig.num_inputs, outs, cls_of, perm, neg, out, lib.offset,
-                              lib.fanins, lib.root, p.cuts_per_node, p.zero_gain,
-                              p.preserve_levels, extra)
+        lib = load_forest()
+        return rewrite_kernel(f0, f1, aig.num_inputs, outs, cls_of, perm, neg, out, lib.first,
+                              lib.offset, lib.fanins, lib.root, p.structures,
+                              p.cuts_per_node, p.zero_gain, p.preserve_levels, extra)
 
     return run_sweep(aig, "rewrite", p.zero_gain, kernel,
                      ("rewritten", "merged", "estimated_gain", "created"))
