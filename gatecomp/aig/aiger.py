@@ -24,6 +24,25 @@ class AigerError(ValueError):
     """The file is not a combinational AIGER file we can read."""
 
 
+#: inputs a file may declare: binary AIGER lists none of them, so a header alone could ask for
+#: gigabytes (names, simulation words) before anything else of the file is read
+MAX_INPUTS = 1 << 24
+
+
+def _literals(line: bytes, count: int, what: str) -> list[int]:
+    """The first ``count`` unsigned integers of ``line``, or an AigerError naming ``what``."""
+    fields = line.split()
+    if len(fields) < count:
+        raise AigerError(f"{what}: expected {count} literal(s), got {line[:40]!r}")
+    try:
+        values = [int(x) for x in fields[:count]]
+    except ValueError:
+        raise AigerError(f"{what}: not a number in {line[:40]!r}") from None
+    if min(values) < 0:
+        raise AigerError(f"{what}: negative literal in {line[:40]!r}")
+    return values
+
+
 def _encode_varints(values: np.ndarray) -> bytes:
     values = np.asarray(values, dtype=np.uint64)
     nbytes = np.ones(len(values), dtype=np.int64)
@@ -107,6 +126,8 @@ def read_aiger(source: str | Path | bytes) -> AIG:
         raise AigerError(f"bad AIGER header: {data[:nl]!r}") from exc
     if latches:
         raise AigerError(f"sequential AIGER ({latches} latches) is not supported")
+    if i > MAX_INPUTS:
+        raise AigerError(f"header declares {i:,} inputs; gatecomp reads at most {MAX_INPUTS:,}")
     binary = fields[0] == b"aig"
     pos = nl + 1
 
@@ -114,15 +135,17 @@ def read_aiger(source: str | Path | bytes) -> AIG:
         nonlocal pos
         end = data.find(b"\n", pos)
         if end < 0:
-            raise AigerError("unexpected end of file")
+            raise AigerError(f"unexpected end of file (the header promises {i} inputs, "
+                             f"{o} outputs and {a} ANDs)")
         line, pos = data[pos:end], end + 1
         return line
 
     if not binary:
         for k in range(i):
-            if int(next_line().split()[0]) != 2 * (k + 1):
+            if _literals(next_line(), 1, f"input {k}")[0] != 2 * (k + 1):
                 raise AigerError("ASCII AIGER with non-consecutive inputs is not supported")
-    outputs = np.array([int(next_line().split()[0]) for _ in range(o)], dtype=LIT_DTYPE)
+    outputs = np.array([_literals(next_line(), 1, f"output {k}")[0] for k in range(o)],
+                       dtype=LIT_DTYPE)
     if binary:
         vals, used = _decode_varints(np.frombuffer(data, dtype=np.uint8, offset=pos), 2 * a)
         pos += used
@@ -130,8 +153,12 @@ def read_aiger(source: str | Path | bytes) -> AIG:
         f0 = lhs - vals[0::2]
         f1 = f0 - vals[1::2]
     else:
-        rows = np.array([[int(x) for x in next_line().split()[:3]] for _ in range(a)],
+        rows = np.array([_literals(next_line(), 3, f"AND {k}") for k in range(a)],
                         dtype=LIT_DTYPE).reshape(a, 3)
+        if a and rows.max() >= 2 * (i + a + 1):
+            k = int(np.flatnonzero((rows >= 2 * (i + a + 1)).any(axis=1))[0])
+            raise AigerError(f"AND {k}: literal {int(rows[k].max())} out of range (the file "
+                             f"has {i + a} variables)")
         rows, outputs = _ascii_in_order(rows, outputs, i)
         f0 = np.maximum(rows[:, 1], rows[:, 2])
         f1 = np.minimum(rows[:, 1], rows[:, 2])
