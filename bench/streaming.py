@@ -6,15 +6,19 @@ streaming decomposition against torchlogix's own forward, proves every kernel), 
 ``gatecomp build`` (Yosys + nextpnr-ecp5 + ecppack, ``--time-limit``), optionally streams images
 through the RTL in cocotb, and writes ``bench/results/streaming.md``: LUT/FF/BRAM (placed),
 Fmax, clocks per image, images/s at Fmax, per-layer figures, and the flat design's size
-estimated from the same kernels (each kernel's LUT4 cover x its positions + the tail).
+estimated from the same kernels (each kernel's LUT4 cover x its positions + the tail). A build
+stopped by its time limit while routing still gives the placed utilisation and nextpnr's Fmax
+estimate after placement (read from ``nextpnr.log``, marked "not routed").
 
     .venv/bin/python bench/streaming.py --time-limit 60 [--verify 4] [--out build/bench_stream]
+    .venv/bin/python bench/streaming.py --tables-only --out DIR   # rewrite the tables only
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import time
@@ -26,6 +30,8 @@ DEVICE_LUTS = 83640  # LFE5U-85F
 
 
 def make_model(path: Path) -> None:
+    # bench/torchlogix.py (this script's folder is sys.path[0]) would shadow the library
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
     import torch
 
     from gatecomp.frontends.dlgn.torchlogix_import import import_torchlogix
@@ -50,7 +56,33 @@ def run(cmd: list[str], log: Path) -> tuple[int, float]:
     return rc, time.perf_counter() - start
 
 
-def table(rep: dict, board: dict | None, verify: str | None, times: dict) -> str:
+def placed_figures(log: Path) -> dict:
+    """Utilisation and nextpnr's Fmax estimate after placement, read from ``nextpnr.log``:
+    what a build stopped by its time limit during routing still tells."""
+    text = log.read_text() if log.is_file() else ""
+    used = {m[1]: (int(m[2]), int(m[3]))
+            for m in re.finditer(r"Info:\s+(TRELLIS_COMB|TRELLIS_FF|TRELLIS_RAMW|DP16KD):"
+                                 r"\s+(\d+)/\s*(\d+)", text)}
+    fmax = re.findall(r"Max frequency for clock '[^']*': ([\d.]+) MHz", text)
+    return {"used": used, "fmax_mhz": float(fmax[0]) if fmax else None,
+            "routed": "Routing complete" in text or "Router2 time" in text}
+
+
+def placed_lines(placed: dict, clocks: int) -> list[str]:
+    if not placed["used"]:
+        return []
+    use = ", ".join(f"{k} {a:,} / {b:,} ({100 * a / b:.0f} %)"
+                    for k, (a, b) in placed["used"].items())
+    out = [f"- placed (nextpnr-ecp5 device utilisation): {use}"]
+    if placed["fmax_mhz"]:
+        out.append(f"- Fmax estimate after placement: {placed['fmax_mhz']:.1f} MHz -> "
+                   f"{placed['fmax_mhz'] * 1e6 / clocks:,.0f} images/s"
+                   f"{'' if placed['routed'] else ' (not routed)'}")
+    return out
+
+
+def table(rep: dict, board: dict | None, verify: str | None, times: dict,
+          placed: dict | None = None) -> str:
     st = rep["streaming"]
     positions = {r["name"]: r["out_shape"][1] * r["out_shape"][2] for r in st["layers"]}
     flat = sum(r["kernel_luts4"] * positions[r["name"]] for r in st["layers"]) \
@@ -79,10 +111,33 @@ def table(rep: dict, board: dict | None, verify: str | None, times: dict) -> str
         if fmax:
             out.append(f"- Fmax {fmax:.1f} MHz -> {fmax * 1e6 / st['clocks_per_image']:,.0f} "
                        f"images/s, latency {st['latency_clocks'] / fmax:.1f} us")
+    elif placed is not None:
+        out += placed_lines(placed, st["clocks_per_image"])
     if verify:
         out.append(f"- cocotb: {verify}")
-    out.append("- times (s): " + ", ".join(f"{k} {v:.0f}" for k, v in times.items()))
+    if times:
+        out.append("- times (s): " + ", ".join(f"{k} {v:.0f}" for k, v in times.items()))
     return "\n".join(out) + "\n"
+
+
+def steps(args, build: Path) -> None:
+    """Make the model, compile, build and verify; each step's seconds go to times.json."""
+    model, times = args.out / "cifar10_small.pt", {}
+    for name in ("verify.log", "times.json"):
+        (args.out / name).unlink(missing_ok=True)
+    make_model(model)
+    rc, times["compile"] = run([*GATECOMP, "compile", str(model), "-o", str(build), "--conv",
+                                "streaming", "--board", "ulx3s-85f", "--vectors", "20",
+                                "--force"], args.out / "compile.log")
+    if rc:
+        sys.exit(f"compile failed, see {args.out / 'compile.log'}")
+    if not args.no_build:
+        _, times["build"] = run([*GATECOMP, "build", str(build), "--time-limit",
+                                 str(args.time_limit)], args.out / "build.log")
+    if args.verify:
+        _, times["verify"] = run([*GATECOMP, "verify", str(build), "--vectors",
+                                  str(args.verify)], args.out / "verify.log")
+    (args.out / "times.json").write_text(json.dumps(times) + "\n")
 
 
 def main() -> None:
@@ -91,28 +146,22 @@ def main() -> None:
     ap.add_argument("--time-limit", type=float, default=60.0, help="minutes for gatecomp build")
     ap.add_argument("--verify", type=int, default=0, help="stream N images through the RTL")
     ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--tables-only", action="store_true",
+                    help="no new runs: write the tables from the builds already in --out")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    model, build = args.out / "cifar10_small.pt", args.out / "net"
-    make_model(model)
-    times = {}
-    rc, times["compile"] = run([*GATECOMP, "compile", str(model), "-o", str(build), "--conv",
-                                "streaming", "--board", "ulx3s-85f", "--vectors", "20",
-                                "--force"], args.out / "compile.log")
-    if rc:
-        sys.exit(f"compile failed, see {args.out / 'compile.log'}")
-    board = verify = None
-    if not args.no_build:
-        rc, times["build"] = run([*GATECOMP, "build", str(build), "--time-limit",
-                                  str(args.time_limit)], args.out / "build.log")
-        path = build / "board" / "report.json"
-        board = json.loads(path.read_text()) if path.is_file() else None
-    if args.verify:
-        rc, times["verify"] = run([*GATECOMP, "verify", str(build), "--vectors",
-                                   str(args.verify)], args.out / "verify.log")
-        verify = (args.out / "verify.log").read_text().strip().splitlines()[-1]
+    build = args.out / "net"
+    if not args.tables_only:
+        steps(args, build)
+    times_file = args.out / "times.json"
+    times = json.loads(times_file.read_text()) if times_file.is_file() else {}
+    path = build / "board" / "report.json"
+    board = json.loads(path.read_text()) if path.is_file() else None
+    placed = placed_figures(build / "board" / "nextpnr.log")
+    log = args.out / "verify.log"
+    verify = log.read_text().strip().splitlines()[-1] if log.is_file() else None
     rep = json.loads((build / "report.json").read_text())
-    text = table(rep, board, verify, times)
+    text = table(rep, board, verify, times, placed)
     (ROOT / "bench" / "results" / "streaming.md").write_text(
         "# `--conv streaming`: ClgnCifar10Small (random weights) on the ULX3S-85F\n\n"
         "`python bench/streaming.py` (2-core development machine)\n\n" + text)
