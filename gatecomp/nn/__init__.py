@@ -35,7 +35,7 @@ from .logic_layer import (
     truth_tables_to_ids,
     unique_connections,
 )
-from .mnist1d import MNIST1D_SPLIT, MNIST1D_THRESHOLDS
+from .mnist1d import MNIST1D_LENGTH, MNIST1D_SPLIT, MNIST1D_THRESHOLDS
 from .quant import QuantLinear, QuantScores, fan_in_mask, fold_multi_threshold
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "TRUTH_TABLES", "ThermometerEncoding", "digits_encoding", "load_split",
     "random_connections", "truth_tables_to_ids", "unique_connections",
     "IntLinear", "IntScores", "UniformEncoding", "check_chain", "code_bits",
-    "encoding_from_dict", "MNIST1D_SPLIT", "MNIST1D_THRESHOLDS",
+    "encoding_from_dict", "MNIST1D_LENGTH", "MNIST1D_SPLIT",
+    "MNIST1D_THRESHOLDS",
     "QuantLinear", "QuantScores", "fan_in_mask", "fold_multi_threshold",
 ]
