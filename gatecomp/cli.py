@@ -34,6 +34,13 @@ class _Group(click.Group):
             raise click.ClickException(str(exc)) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: the writers removed their temp files
+            msg = f"Error: {str(exc) or 'interrupted (Ctrl-C)'}; no half-written output was left"
+            if _LOG.as_json:
+                _LOG.event("error", msg)
+            else:
+                click.echo(msg, err=True)
+            ctx.exit(130)
         except BrokenPipeError:  # the reader of our output went away (`| head`): not a bug
             sys.stderr.close()
             ctx.exit(0)

@@ -89,10 +89,19 @@ FPGA_TOOLS: dict[str, tuple[str, str, str]] = {
 }
 
 
+def tool_override_env(tool: str) -> str:
+    """The variable that names a binary to run instead of ``tool`` (``GATECOMP_NEXTPNR_ICE40``)."""
+    return "GATECOMP_" + tool.upper().replace("-", "_")
+
+
 def find_fpga_tool(tool: str) -> str | None:
     """Path of an FPGA tool (``yosys``, ``nextpnr-ice40``, ``icepack``, ``nextpnr-ecp5``,
-    ``ecppack``): the PyPI ``yowasp-*`` entry point first (beside this Python, then PATH),
-    then the native tool on PATH; None if neither is installed."""
+    ``ecppack``): ``$GATECOMP_<TOOL>`` when set (None unless it is an executable file), else
+    the PyPI ``yowasp-*`` entry point (beside this Python, then PATH), then the native tool on
+    PATH; None if neither is installed."""
+    override = os.environ.get(tool_override_env(tool))
+    if override:
+        return override if os.path.isfile(override) and os.access(override, os.X_OK) else None
     yowasp, native, _ = FPGA_TOOLS[tool]
     beside = Path(os.path.dirname(os.path.realpath(sys.executable))) / yowasp
     venv_bin = Path(sys.prefix) / "bin" / yowasp
@@ -105,6 +114,9 @@ def find_fpga_tool(tool: str) -> str | None:
 def require_fpga_tool(tool: str) -> str:
     """Like :func:`find_fpga_tool`, but a one-line GatecompError with the install hint."""
     path = find_fpga_tool(tool)
+    env = tool_override_env(tool)
+    if path is None and os.environ.get(env):
+        raise GatecompError(f"{env}={os.environ[env]} is not an executable file")
     if path is None:
         package = FPGA_TOOLS[tool][2]
         raise GatecompError(f"{tool} not found; install it with `pip install 'gatecomp[fpga]'` "

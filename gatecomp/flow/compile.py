@@ -14,7 +14,7 @@ from pathlib import Path
 from ..aig import depth
 from ..aig.seq import SeqNet
 from ..asic.stage import asic_stage
-from ..outdir import check_writable
+from ..outdir import check_writable, output_lock
 from .cells import cell_stage
 from .check import check_stage
 from .clock import Progress, StageClock
@@ -37,7 +37,14 @@ class CompileResult:
 def compile_model(model_path: str | Path, out_dir: str | Path,
                   options: CompileOptions | None = None,
                   progress: Progress | None = None) -> CompileResult:
-    """Compile a trained network into ``out_dir`` (see the README for the layout)."""
+    """Compile a trained network into ``out_dir`` (see the README for the layout), holding
+    its writer lock throughout, so a second compile into it is refused at once."""
+    with output_lock(Path(out_dir)):
+        return _compile(model_path, out_dir, options, progress)
+
+
+def _compile(model_path: str | Path, out_dir: str | Path, options: CompileOptions | None,
+             progress: Progress | None) -> CompileResult:
     from ..frontends.registry import load_model
 
     clock, out_dir, source = StageClock(progress), Path(out_dir), str(model_path)

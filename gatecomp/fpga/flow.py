@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import GatecompError
+from ..interrupts import terminate_as_interrupt
+from ..outdir import output_lock, write_atomic
 from ..report import write_report_html
 from ..sidecar import Sidecar
 from ..toolchain import require_fpga_tool
@@ -110,14 +112,14 @@ def build(build_dir: Path, freq_mhz: float | None = None,
     (board / "synth.ys").write_text(yosys_script(module, target, cells, chains))
     steps = flow_steps(module, target, aim)
     tools = {s.tool: require_fpga_tool(s.tool) for s in steps}
-    for name in (record["bitstream"], REPORT_FILE, "nextpnr_report.json"):
-        (board / name).unlink(missing_ok=True)
-    commands, seconds = _run_steps(steps, tools, board, say, time_limit_min, module, target,
-                                   cells, chains)
-    report = make_report(board, module, record, sidecar, target, required, aim, commands,
-                         seconds)
-    (board / REPORT_FILE).write_text(json.dumps(report, indent=2) + "\n")
-    write_report_html(build_dir)  # report.html again, now with the FPGA results
+    with output_lock(board), terminate_as_interrupt():
+        _remove_outputs(board, steps)  # a rerun starts clean, even after a killed build
+        commands, seconds = _run_steps(steps, tools, board, say, time_limit_min, module,
+                                       target, cells, chains)
+        report = make_report(board, module, record, sidecar, target, required, aim, commands,
+                             seconds)
+        write_atomic(board / REPORT_FILE, json.dumps(report, indent=2) + "\n")
+        write_report_html(build_dir)  # report.html again, now with the FPGA results
     say(summary_line(report))
     if required is not None:
         _check_timing(report, sidecar, module, target, required, board)
@@ -140,14 +142,45 @@ def _run_steps(steps, tools: dict[str, str], board: Path, say: Progress,
         start = time.perf_counter()
         left = None if deadline is None else max(0.0, deadline - start)
         try:
-            proc = subprocess.run(argv, cwd=board, capture_output=True, text=True, timeout=left)
-        except subprocess.TimeoutExpired:
-            _too_long(step, board, cells, time_limit_min, chains)
+            proc = _run_tool(argv, board, left, step)
+            if proc is None:
+                _too_long(step, board, cells, time_limit_min, chains)
+            if proc.returncode != 0:
+                _fail(module, target, board, step, proc)
+            _check_wrote(step, board, proc)
+        except BaseException:  # failed, stopped or interrupted: its outputs may be half-written
+            _remove_outputs(board, [step])
+            raise
         seconds[step.tool] = round(time.perf_counter() - start, 2)
-        if proc.returncode != 0:
-            _fail(module, target, board, step, proc)
         say(f"[{i}/{len(steps)}] {step.name}: done ({seconds[step.tool]:.1f} s)")
     return commands, seconds
+
+
+def _run_tool(argv: list[str], board: Path, timeout: float | None,
+              step) -> subprocess.CompletedProcess | None:
+    """Run one tool (None: past ``timeout``); a binary that cannot start is a one-line error."""
+    try:
+        return subprocess.run(argv, cwd=board, capture_output=True, text=True, timeout=timeout,
+                              errors="replace")
+    except subprocess.TimeoutExpired:
+        return None
+    except OSError as exc:
+        raise GatecompError(f"{step.name}: cannot run {argv[0]}: {exc.strerror}") from None
+
+
+def _check_wrote(step, board: Path, proc: subprocess.CompletedProcess) -> None:
+    """A tool that exits 0 without writing its outputs is broken, not successful."""
+    missing = [out for out in step.outputs if not (board / out).is_file()]
+    if missing:
+        said = (proc.stdout + proc.stderr).strip().splitlines()[-1:] or ["no output"]
+        raise GatecompError(f"{step.name}: {Path(proc.args[0]).name} exited 0 but wrote no "
+                            f"{missing[0]} (it said: {said[0][:120]})")
+
+
+def _remove_outputs(board: Path, steps) -> None:
+    """Delete what ``steps`` write (netlists, placed designs, bitstreams) and the reports."""
+    for name in (*(out for s in steps for out in s.outputs), REPORT_FILE, "nextpnr_report.json"):
+        (board / name).unlink(missing_ok=True)
 
 
 def _check_timing(report: dict, sidecar: Sidecar, module: str, target: Target, required: float,

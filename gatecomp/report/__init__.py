@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..outdir import write_atomic
 from .accuracy import accuracy_section
 from .html import page
 from .implementation import implementation_section
@@ -45,7 +46,7 @@ def write_report_html(build_dir: str | Path) -> Path:
     """(Re)write ``build_dir/report.html`` from the build's files; its path."""
     data = load_build(build_dir)
     out = Path(build_dir) / HTML_FILE
-    out.write_text(render_report(data), encoding="utf-8")
+    write_atomic(out, render_report(data).encode("utf-8"))  # a stopped build keeps the old one
     return out
 
 
