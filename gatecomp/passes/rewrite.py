@@ -79,12 +79,17 @@ class RewriteParams:
     structures:
         Structures tried per cut, of the class's forest (``rewrite_forest``; 1: the library's
         smallest only, ABC ``drw -N``): more find more sharing with the graph.
+    zero_gain_deepens:
+        Whether a zero-gain replacement may be deeper than the node it replaces (below the
+        required level). ``False`` keeps only those that do not deepen it, so levels freed by
+        ``preserve_levels=False`` are not spent on moves that save nothing.
     """
 
     zero_gain: bool = False
     cuts_per_node: int = 12
     preserve_levels: bool = True
     structures: int = 1
+    zero_gain_deepens: bool = True
 
     def __post_init__(self) -> None:
         if self.cuts_per_node < 1:
@@ -192,11 +197,11 @@ def _keep_smallest(x, C, n_sc, sl, ss, st, cl, cs, ct, ncut):
 
 @njit(cache=True)
 def rewrite_kernel(f0, f1, num_inputs, outputs, cls_of, perm_of, neg_of, out_of, cls_first,
-                   st_off, st_fan, st_root, S, C, zero_gain, preserve, extra):
+                   st_off, st_fan, st_root, S, C, zero_gain, deepen, preserve, extra):
     """One rewriting sweep (module docstring); class ``c`` may use structures
     ``cls_first[c]`` onwards, at most ``S``. Returns new fanins/outputs and counters."""
     g = edit_start(f0, f1, num_inputs, outputs, extra, preserve)
-    F0, F1, req, meta = g[0], g[1], g[5], g[11]
+    F0, F1, lev, req, meta = g[0], g[1], g[4], g[5], g[11]
     first = 1 + num_inputs
     n = first + len(f0)
     cap = meta[2]
@@ -254,6 +259,8 @@ def rewrite_kernel(f0, f1, num_inputs, outputs, cls_of, perm_of, neg_of, out_of,
                 if preserve and rl > req[v]:
                     continue
                 gain = saved - added
+                if gain == 0 and rl > lev[v] and not deepen:
+                    continue
                 if gain > best_gain or (gain == best_gain and rl < best_lev):
                     best_gain = gain
                     best_cut = c
@@ -322,7 +329,8 @@ def rewrite(aig: AIG, params: RewriteParams | None = None) -> tuple[AIG, PassSta
         lib = load_forest()
         return rewrite_kernel(f0, f1, aig.num_inputs, outs, cls_of, perm, neg, out, lib.first,
                               lib.offset, lib.fanins, lib.root, p.structures,
-                              p.cuts_per_node, p.zero_gain, p.preserve_levels, extra)
+                              p.cuts_per_node, p.zero_gain, p.zero_gain_deepens,
+                              p.preserve_levels, extra)
 
     return run_sweep(aig, "rewrite", p.zero_gain, kernel,
                      ("rewritten", "merged", "estimated_gain", "created"))

@@ -59,11 +59,47 @@ _COMPRESS2RS = ",".join([
     "resub{cut_size=12,max_added=1}", "refactor{zero_gain=true}", "resub{cut_size=12}",
     "rewrite{zero_gain=true}", "balance"])
 
+
+
+def free_levels(script: str) -> str:
+    """``script`` with ``preserve_levels=false`` on every rewrite, refactor and resub step.
+
+    ABC's ``dc2`` and ``compress2rs`` run without level updates (``-l``): a node may grow
+    deeper where that saves ANDs, and the balancing between the steps takes the depth back.
+    Fixed required levels of the input are a tighter bound than ABC's, and cost most where a
+    first balance has already made the graph shallow (EPFL ``voter``: 8588 ANDs with them,
+    7933 without, at 2 levels fewer)."""
+    steps = re.findall(r"[A-Za-z_][\w-]*(?:\{[^{}]*\})?", script)
+    out = []
+    for step in steps:
+        name, _, opts = step.partition("{")
+        if name in ("rewrite", "refactor", "resub"):
+            opts = opts.rstrip("}")
+            step = f"{name}{{{opts + ',' if opts else ''}preserve_levels=false}}"
+        out.append(step)
+    return ",".join(out)
+
+
 FAST_SCRIPT = "cleanup,balance"
-#: ``--effort default`` up to 300k ANDs: a resyn round, two dc2, another round, deeper resub
-#: and a last dc2 (EPFL: 0.94x the ANDs of ``resyn`` at about 1.3x its time, ``bench/qor.py``)
-STRONG_SCRIPT = (f"cleanup,{_RESYN_ROUND},{_DC2},{_DC2},{_RESYN_ROUND},resub{{cut_size=10}},"
-                 f"{_DC2}")
+#: the strong script of an earlier version, levels preserved in every step (``-p strong-lp``)
+_STRONG_LP = (f"cleanup,{_RESYN_ROUND},{_DC2},{_DC2},{_RESYN_ROUND},resub{{cut_size=10}},"
+              f"{_DC2}")
+
+
+def _zero_gain_options(script: str, options: str) -> str:
+    """``script`` with ``options`` added to every zero-gain rewrite."""
+    return script.replace("rewrite{zero_gain=true,", f"rewrite{{zero_gain=true,{options},")
+
+
+#: ``--effort default`` up to 300k ANDs: a resyn round, two dc2, another round, deeper resub,
+#: a dc2 and a compress2rs, levels free as in ABC's dc2/compress2rs, then a last balance.
+#: Zero-gain rewrites try 8 structures per cut (ABC drw: 5), which finds sharing; in the
+#: compress2rs part they may not deepen a node, which keeps the depth at ABC heavy's (EPFL:
+#: about 0.99x ABC heavy's ANDs at its depth, ``bench/results/qor.md``)
+STRONG_SCRIPT = (
+    _zero_gain_options(free_levels(_STRONG_LP), "structures=8") + ","
+    + _zero_gain_options(free_levels(_COMPRESS2RS), "structures=8,zero_gain_deepens=false")
+    + ",balance")
 #: ``--effort high``: ABC's ``resyn2; dc2; dc2; compress2rs; resyn2; compress2rs`` with our passes
 HEAVY_SCRIPT = f"cleanup,{_RESYN2},{_DC2},{_DC2},{_COMPRESS2RS},{_RESYN2},{_COMPRESS2RS}"
 
@@ -81,13 +117,15 @@ DEFAULT_SCRIPT = "default"
 #: sequence; ``resyn``, two rounds of it with ``resub``, is 0.94x ABC resyn2's ANDs on the EPFL
 #: circuits (no circuit above 1.01x) at about 1.5x its run time (``bench/qor.py``); ``dc2``,
 #: ``compress2rs`` as ABC's; ``strong``/``heavy`` the scripts of ``--effort default``/``high``
-#: at every size. ``fast``, ``default`` and ``high`` are the effort levels (by input size).
+#: at every size; ``strong-lp`` the strong script with levels preserved in every step.
+#: ``fast``, ``default`` and ``high`` are the effort levels (by input size).
 NAMED_SCRIPTS: dict[str, str] = {
     "resyn": f"cleanup,{_RESYN_ROUND},{_RESYN_ROUND}",
     "resyn2": f"cleanup,{_RESYN2}",
     "dc2": f"cleanup,{_DC2}",
     "compress2rs": f"cleanup,{_COMPRESS2RS}",
     "strong": STRONG_SCRIPT,
+    "strong-lp": _STRONG_LP,
     "heavy": HEAVY_SCRIPT,
 }
 

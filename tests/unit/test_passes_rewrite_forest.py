@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gatecomp.aig import check_aig, exhaustive_inputs, random_inputs
+from gatecomp.aig import check_aig, depth, exhaustive_inputs, random_inputs
 from gatecomp.logic.npn import npn_table
 from gatecomp.passes.rewrite import RewriteParams, rewrite
 from gatecomp.passes.rewrite_forest import generate, load_forest
@@ -61,7 +61,9 @@ def test_shipped_forest_is_what_the_generator_makes():
 
 PARAMS = [RewriteParams(structures=8), RewriteParams(structures=8, zero_gain=True),
           RewriteParams(structures=8, zero_gain=True, preserve_levels=False),
-          RewriteParams(structures=3, preserve_levels=False)]
+          RewriteParams(structures=3, preserve_levels=False),
+          RewriteParams(structures=8, zero_gain=True, preserve_levels=False,
+                        zero_gain_deepens=False)]
 
 
 @pytest.mark.parametrize("params", PARAMS, ids=lambda p: repr(p)[14:-1])
@@ -87,3 +89,13 @@ def test_more_structures_find_more_sharing_on_i2c():
     one, _ = rewrite(aig, RewriteParams(zero_gain=True))
     many, _ = rewrite(aig, RewriteParams(zero_gain=True, structures=8))
     assert many.num_ands < one.num_ands
+
+
+def test_zero_gain_moves_that_may_not_deepen_keep_the_depth_lower():
+    """Free levels, zero gain: forbidding deeper zero-gain moves never ends deeper here."""
+    aig, _ = run_script(epfl("sin"), "resyn2")
+    free, _ = rewrite(aig, RewriteParams(zero_gain=True, preserve_levels=False))
+    flat, _ = rewrite(aig, RewriteParams(zero_gain=True, preserve_levels=False,
+                                         zero_gain_deepens=False))
+    assert depth(flat) <= depth(free)
+    assert_same_function(aig, flat, random_inputs(aig.num_inputs, 32, seed=5))

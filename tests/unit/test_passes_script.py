@@ -7,8 +7,9 @@ import pytest
 
 from gatecomp.aig import exhaustive_inputs, simulate_words
 from gatecomp.errors import GatecompError
-from gatecomp.passes.script import parse_script, run_script
-from tests.conftest import random_aig
+from gatecomp.passes.script import free_levels, parse_script, run_script
+from tests.conftest import needs_abc, random_aig
+from tests.unit.pass_checks import check_abc_proves
 
 
 def test_parse_and_run():
@@ -80,3 +81,19 @@ def test_effort_scripts_keep_the_function(effort):
     # one progress line per pass, numbered, with its time and the time so far
     assert len(lines) == len(stats) + (len(stats) > 1)
     assert lines[-1].startswith(f"[{len(stats)}/{len(stats)}]") and "so far" in lines[-1]
+
+
+def test_free_levels_frees_every_sweep_and_only_those():
+    script = "cleanup,balance,rewrite,refactor{zero_gain=true},resub{cut_size=10}"
+    steps = parse_script(free_levels(script))
+    assert [name for name, _ in steps] == ["cleanup", "balance", "rewrite", "refactor", "resub"]
+    for name, params in steps[2:]:
+        assert params.preserve_levels is False, name
+    assert steps[3][1].zero_gain and steps[4][1].cut_size == 10
+    assert parse_script("strong-lp")[1][0] == "balance"
+
+
+@needs_abc
+def test_default_script_proved_by_abc_on_epfl_ctrl_and_int2float():
+    for name in ("ctrl", "int2float"):
+        check_abc_proves(name, "default")
