@@ -45,7 +45,7 @@ def read_aig_file(path: str | Path) -> AIG:
     failure into a one-line :class:`GatecompError`."""
     path = Path(path)
     if not path.is_file():
-        raise GatecompError(f"{path}: no such file")
+        raise GatecompError(f"{path}: {'not a file' if path.exists() else 'no such file'}")
     if path.suffix.lower() in VERILOG_SUFFIXES:
         from .aig.verilog_netlist import read_verilog_netlist
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..outdir import write_atomic
 from .aag_order import CycleError, and_order
 from .graph import AIG, LIT_DTYPE
 
@@ -109,7 +110,7 @@ def write_aiger(aig: AIG, path: str | Path | None = None, comment: str = "",
         parts.append(f"c\n{comment}\n".encode())
     data = b"".join(parts)
     if path is not None:
-        Path(path).write_bytes(data)
+        write_atomic(path, data)  # an interrupted `gatecomp opt -o` leaves no half a file
     return data
 
 

@@ -117,8 +117,11 @@ def _preprocess(path: Path) -> str:
                             f"pyverilog's preprocessor); install it: apt-get install iverilog")
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "pp.v"
-        proc = subprocess.run([iverilog, "-E", "-o", str(out), str(path)], capture_output=True,
-                              text=True, check=False)
+        try:
+            proc = subprocess.run([iverilog, "-E", "-o", str(out), str(path)],
+                                  capture_output=True, text=True, errors="replace", check=False)
+        except OSError as exc:
+            raise GatecompError(f"{path}: cannot run {iverilog}: {exc.strerror}") from None
         if proc.returncode or not out.is_file():
             lines = (proc.stderr or proc.stdout).strip().splitlines() or ["failed"]
             raise GatecompError(f"{path}: Verilog preprocessor: {lines[0]}")

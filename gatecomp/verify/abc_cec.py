@@ -33,9 +33,11 @@ def abc_cec(a: AIG, b: AIG, timeout: float = 300.0) -> CecResult:
         write_aiger(b, pb)
         try:
             res = subprocess.run([abc, "-c", f"cec {pa} {pb}"], capture_output=True, text=True,
-                                 timeout=timeout)
+                                 errors="replace", timeout=timeout)
         except subprocess.TimeoutExpired:
             return CecResult(False, None, f"ABC cec timed out after {timeout:.0f} s")
+        except OSError as exc:  # a broken install: no verdict, said so (like a missing ABC)
+            return CecResult(False, None, f"ABC ({abc}) cannot run: {exc.strerror}")
     out = res.stdout + res.stderr
     if "Networks are equivalent" in out:
         return CecResult(True, True, "ABC cec: networks are equivalent")

@@ -29,9 +29,11 @@ def abc_dsec(a: AIG, b: AIG, init: Sequence[int], timeout: float = 300.0) -> Cec
         write_aiger(b, pb, latches=init)
         try:
             res = subprocess.run([abc, "-c", f"dsec {pa} {pb}"], capture_output=True,
-                                 text=True, timeout=timeout)
+                                 text=True, errors="replace", timeout=timeout)
         except subprocess.TimeoutExpired:
             return CecResult(False, None, f"ABC dsec timed out after {timeout:.0f} s")
+        except OSError as exc:  # a broken install: no verdict, said so (like a missing ABC)
+            return CecResult(False, None, f"ABC ({abc}) cannot run: {exc.strerror}")
     out = res.stdout + res.stderr
     if "Networks are equivalent" in out:
         return CecResult(True, True, "ABC dsec: sequential circuits are equivalent")

@@ -9,11 +9,13 @@ with one such object per query. The CSV has one row per query with the same fiel
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections import Counter
 from pathlib import Path
 
 from ..errors import GatecompError
+from ..outdir import write_atomic
 from .build_circuit import BuildCircuit
 from .properties import PropertyResult, RobustQuery, RobustResult, parse_bits, require_metric
 
@@ -80,18 +82,16 @@ def write_csv(path: Path, results: list[RobustResult]) -> None:
         row.update(model_pred_x0=m and m.pred_x0, model_pred_cex=m and m.pred_cex,
                    model_agrees=m and m.agrees)
         rows.append(row)
-    try:
-        with Path(path).open("w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=CSV_FIELDS)
-            writer.writeheader()
-            writer.writerows(rows)
-    except OSError as exc:
-        raise GatecompError(f"cannot write {path}: {exc}") from None
+    text = io.StringIO(newline="")
+    writer = csv.DictWriter(text, fieldnames=CSV_FIELDS)
+    writer.writeheader()
+    writer.writerows(rows)
+    _write(path, text.getvalue())
 
 
 def _write(path: Path, text: str) -> None:
     try:
-        Path(path).write_text(text)
+        write_atomic(path, text)
     except OSError as exc:
         raise GatecompError(f"cannot write {path}: {exc}") from None
 

@@ -111,3 +111,9 @@ def test_a_header_asking_for_gigabytes_is_refused_before_allocating(tmp_path):
 def test_an_aiger_file_is_not_taken_for_a_checkpoint(tmp_path):
     res = CliRunner().invoke(main, ["info", str(_aiger(tmp_path, "net.aig", GOOD_BINARY))])
     assert res.exit_code == 1 and "neither a torch.save archive nor a pickle" in res.stderr
+
+
+def test_a_directory_given_as_the_circuit_is_named_so(tmp_path):
+    (tmp_path / "net.aig").mkdir()
+    res = gatecomp("opt", tmp_path / "net.aig", "-o", tmp_path / "out.aig")
+    assert_one_line_error(res, "net.aig: not a file")

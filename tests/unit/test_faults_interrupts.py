@@ -124,3 +124,34 @@ def test_an_interrupted_build_removes_the_step_it_stopped(tmp_path, device_build
     assert "interrupted (Ctrl-C); no half-written output was left" in err
     assert not (board / "dev_ooc.json").exists()
     assert not [p for p in board.iterdir() if TMP_TAG in p.name]
+
+
+def test_an_interrupted_file_write_keeps_the_old_file(tmp_path, monkeypatch):
+    from gatecomp import outdir
+
+    path = tmp_path / "out.aig"
+    path.write_bytes(b"the old, whole file")
+
+    def stopped(*_args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(outdir.os, "replace", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        outdir.write_atomic(path, b"the new file, half written")
+    assert path.read_bytes() == b"the old, whole file"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.aig"]
+
+
+def test_an_abc_that_cannot_run_gives_no_verdict_and_says_why(tmp_path, monkeypatch):
+    """ABC is the extra oracle: a broken binary is reported like a missing one, not a crash."""
+    from gatecomp.verify import abc_cec
+    from tests.conftest import random_aig
+
+    broken = tmp_path / "berkeley-abc"
+    broken.write_bytes(b"\x7fELF not really")
+    broken.chmod(0o755)
+    monkeypatch.setattr(abc_cec, "find_abc", lambda: str(broken))
+    aig = random_aig(6, 20, 2, seed=1)
+    res = abc_cec.abc_cec(aig, aig)
+    assert (res.checked, res.equivalent) == (False, None)
+    assert res.message == f"ABC ({broken}) cannot run: Exec format error"
