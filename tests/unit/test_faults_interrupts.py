@@ -105,6 +105,12 @@ def test_a_missing_or_unrunnable_tool_is_named(tmp_path, device_build):
     assert_one_line_error(res, "synthesis (Yosys): cannot run")
 
 
+def test_verify_without_iverilog_on_path_says_how_to_install_it(tmp_path, device_build):
+    (tmp_path / "bin").mkdir()
+    res = gatecomp("verify", device_build, "--vectors", "2", env={"PATH": str(tmp_path / "bin")})
+    assert_one_line_error(res, "iverilog not found; install it with `apt-get install iverilog`")
+
+
 def test_an_interrupted_build_removes_the_step_it_stopped(tmp_path, device_build):
     """Yosys has written half its netlist when Ctrl-C comes: the netlist must not stay."""
     yosys = fake_tool(tmp_path, "yosys", "echo half > dev_ooc.json; echo started >&2; "
