@@ -52,6 +52,7 @@ def output_lock(out_dir: Path) -> Iterator[None]:
     if key in _HELD:
         yield
         return
+    made = [p for p in (key.parent, *key.parent.parents) if not p.exists()]
     fd = _acquire(Path(out_dir))
     _HELD.add(key)
     try:
@@ -63,6 +64,9 @@ def output_lock(out_dir: Path) -> Iterator[None]:
         with suppress(OSError):
             os.unlink(lock_path(Path(out_dir)))
         os.close(fd)
+        for parent in made:  # folders made for a run that wrote nothing go again
+            with suppress(OSError):
+                parent.rmdir()
 
 
 def _acquire(out_dir: Path) -> int:

@@ -55,12 +55,12 @@ def _checkpoint(tmp_path, kind: str):
 ])
 def test_malformed_checkpoints_are_refused_in_one_line(tmp_path, kind, fragment):
     """In-process (a subprocess would import torch again for each, 3-5 s here)."""
-    model, out = _checkpoint(tmp_path, kind), tmp_path / "out"
+    model, out = _checkpoint(tmp_path, kind), tmp_path / "new" / "out"
     res = CliRunner().invoke(main, ["-q", "compile", str(model), "-o", str(out)])
     assert res.exit_code == 1 and "Traceback" not in res.output, res.output
     assert res.stderr.startswith("Error:") and fragment in res.stderr, res.stderr
     assert len(res.stderr.strip().splitlines()) == 1, res.stderr
-    assert siblings(out) == []  # nothing written, not even a temp dir or lock
+    assert not out.parent.exists()  # nothing written: no temp dir, lock or folder made for it
     assert not (tmp_path / "ran").exists()  # the foreign class was never called
 
 
