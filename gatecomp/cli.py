@@ -313,6 +313,11 @@ def compile_cmd(model: Path, out_dir: Path, name, pipeline_stages, levels_per_st
               help="Verify a Verilog netlist instead of rtl/NAME.v (same ports); alone: the "
                    "one `gatecomp build` synthesized (board/NAME_netlist.v), with the FPGA "
                    "cell models.")
+@click.option("--formal", is_flag=True,
+              help="With --netlist: prove the netlist (iCE40/ECP5 cells, read back by Yosys "
+                   "with their models) equal to the compiled circuit over the pipeline "
+                   "latency, by SAT and ABC cec, instead of simulating it; a counterexample "
+                   "is written as BUILD_DIR/counterexample/ (a cocotb regression).")
 @click.option("--uart", is_flag=True,
               help="Verify the board's UART shell with the core at protocol level: 8N1 "
                    "frames on uart_rx, answer bytes decoded from uart_tx, the frame timeout "
@@ -326,8 +331,8 @@ def compile_cmd(model: Path, out_dir: Path, name, pipeline_stages, levels_per_st
 @click.option("--port", metavar="DEVICE",
               help="With --uart: send the vectors to a real board on this serial port "
                    "(e.g. /dev/ttyUSB1; needs pyserial).")
-def verify(build_dir: Path, sim: str, vectors, backpressure: bool, netlist, uart: bool, baud,
-           timeout_cycles, port) -> None:
+def verify(build_dir: Path, sim: str, vectors, backpressure: bool, netlist, formal: bool,
+           uart: bool, baud, timeout_cycles, port) -> None:
     """Run the cocotb regression of BUILD_DIR's RTL against the PyTorch reference.
 
     One vector per clock is streamed through the pipeline; every output is compared bit for bit
@@ -339,6 +344,9 @@ def verify(build_dir: Path, sim: str, vectors, backpressure: bool, netlist, uart
 
     if not uart and (baud or timeout_cycles or port):
         raise GatecompError("--baud, --timeout-cycles and --port go with --uart")
+    if formal:
+        _verify_formal(build_dir, netlist, uart or backpressure or vectors)
+        return
     from .verify.seq_rtl import is_sequential_build
 
     if is_sequential_build(build_dir):
@@ -361,6 +369,19 @@ def verify(build_dir: Path, sim: str, vectors, backpressure: bool, netlist, uart
                          backpressure=backpressure, extra_sources=extra)
     click.echo(res.summary())
     res.raise_on_failure()
+
+
+def _verify_formal(build_dir: Path, netlist, simulation_options) -> None:
+    """--netlist --formal: the proof, its summary, and the counterexample if refuted."""
+    from .verify.netlist_formal import prove_build_netlist, refusal
+
+    if netlist is None or simulation_options:
+        raise GatecompError("--formal goes with --netlist [FILE] (no --uart, --backpressure "
+                            "or --vectors: it covers every input)")
+    res = prove_build_netlist(build_dir, Path(netlist) if netlist else None, _progress)
+    click.echo(res.summary())
+    if res.equivalent is not True:
+        raise GatecompError(refusal(res, build_dir))
 
 
 def _verify_images(build_dir: Path, sim: str, vectors, backpressure: bool, netlist) -> None:
@@ -427,7 +448,10 @@ def _verify_uart(build_dir: Path, sim: str, vectors, backpressure: bool, netlist
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), metavar="MIN",
               help="Stop the flow after MIN minutes with a message (default: no limit; "
                    "nextpnr may try to route an unroutable design for hours).")
-def build_cmd(build_dir: Path, freq, time_limit) -> None:
+@click.option("--no-formal", is_flag=True,
+              help="Skip the formal proof of the netlist (run by default on circuits of at "
+                   "most 20,000 ANDs; see gatecomp verify --netlist --formal).")
+def build_cmd(build_dir: Path, freq, time_limit, no_formal: bool) -> None:
     """Synthesize, place, route and pack BUILD_DIR/board (Yosys, nextpnr, icepack/ecppack).
 
     The core synthesized is rtl/NAME.v, or board/NAME_luts.v (gatecomp's LUT cover as device
@@ -437,7 +461,7 @@ def build_cmd(build_dir: Path, freq, time_limit) -> None:
     Writes  board/NAME.bin|.bit     the bitstream
             board/NAME_netlist.v    synthesized netlist (gatecomp verify --netlist)
             board/report.json       LUTs, FFs, carry, RAM, utilisation, Fmax, levels,
-                                    latency, throughput
+                                    latency, throughput, formal (the netlist proof)
     Needs a build compiled with --board or --device. Exit status 1 if the design does not
     fit, misses the required clock (with a message saying by how much) or runs past
     --time-limit.
@@ -445,6 +469,10 @@ def build_cmd(build_dir: Path, freq, time_limit) -> None:
     from .fpga.flow import build
 
     result = build(build_dir, freq_mhz=freq, progress=_progress, time_limit_min=time_limit)
+    if not no_formal:
+        from .verify.build_formal import formal_after_build, formal_line
+
+        click.echo(formal_line(formal_after_build(build_dir, _progress)))
     click.echo(f"bitstream {result.bitstream}; report {result.board_dir / 'report.json'}")
 
 

@@ -87,6 +87,14 @@ def netlist_sources(build_dir: Path, netlist: Path | None) -> tuple[Path, list[P
     return netlist, extra
 
 
+def netlist_family(build_dir: Path, netlist: Path) -> str | None:
+    """The FPGA family of ``netlist``: the build's target, else guessed from its cells."""
+    rec_path = Path(build_dir) / BOARD_DIR / TARGET_FILE
+    if rec_path.is_file():
+        return json.loads(rec_path.read_text())["target"]["family"]
+    return _guess_family(netlist)
+
+
 def _guess_family(netlist: Path) -> str | None:
     text = netlist.read_text(errors="replace")
     if re.search(r"\bSB_(LUT4|DFF\w*|CARRY)\b", text):

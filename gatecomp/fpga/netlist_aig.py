@@ -8,7 +8,8 @@ refused in one line: a cell without a model (``hierarchy -check``), any cell oth
 NOT and a rising-edge flip-flop after mapping, a flip-flop clocked by anything but ``clk``,
 an undriven net that is not a top input port, and any other warning of the conversion.
 Asynchronous resets become synchronous (``async2sync``): the proof holds ``rst`` at 0, where
-the two agree.
+the two agree. Constant ``x`` bits (the carry chains' open carry-ins) become free inputs
+(``setundef -anyseq``), so the proof holds for every value they could take.
 """
 
 from __future__ import annotations
@@ -37,12 +38,14 @@ MAP_FILE = "netlist.map"
 class NetlistAig:
     """One module of a netlist as a step AIG: inputs ``[ports..., latches]``, outputs
     ``[ports..., next latches]``; ``inputs[name]`` / ``outputs[name]`` give each port's
-    step-input / step-output index per bit (LSB first)."""
+    step-input / step-output index per bit (LSB first); ``free`` are the step inputs of no
+    port (``x`` constants made free: any value, every cycle)."""
 
     step: AIG
     num_latches: int
     inputs: dict[str, np.ndarray]
     outputs: dict[str, np.ndarray]
+    free: np.ndarray
     seconds: float
 
     @property
@@ -52,13 +55,13 @@ class NetlistAig:
 
 def conversion_script(top: str, models: str) -> str:
     """The Yosys script (relative paths, run in the conversion's scratch directory)."""
-    only_gates = "t:* t:$_AND_ %d t:$_NOT_ %d t:$_DFF_P_ %d t:$scopeinfo %d"
+    only_gates = "t:* t:$_AND_ %d t:$_NOT_ %d t:$_DFF_P_ %d t:$anyseq %d t:$scopeinfo %d"
     return "\n".join([
         f"read_verilog -sv {models}",
         f"read_verilog -sv {NETLIST_FILE}",
         f"hierarchy -check -top {top}",
         "proc", "flatten", "async2sync", "dffunmap", "opt_clean -purge",
-        "techmap", "opt_clean -purge", "aigmap", "opt_clean -purge",
+        "techmap", "opt_clean -purge", "setundef -anyseq", "aigmap", "opt_clean -purge",
         f"select -assert-none {only_gates}",
         "select -assert-none t:$_DFF_P_ %ci1:+$_DFF_P_[C] t:$_DFF_P_ %d w:clk %d",
         f"write_aiger -map {MAP_FILE} {AIGER_FILE}", ""])
@@ -96,7 +99,10 @@ def netlist_to_aig(netlist: Path, top: str, family: str, timeout: float = 1800.0
         _check_warnings(log, top, models, set(inputs))
         latched = read_latched_aiger(work / AIGER_FILE)
         ins, outs = _port_bits(work / MAP_FILE)
-    return NetlistAig(latched.step, latched.num_latches, ins, outs,
+    ports = latched.step.num_inputs - latched.num_latches
+    named = np.concatenate([*ins.values(), np.zeros(0, np.int64)])
+    free = np.setdiff1d(np.arange(ports), named)
+    return NetlistAig(latched.step, latched.num_latches, ins, outs, free,
                       time.perf_counter() - start)
 
 

@@ -35,6 +35,12 @@ from .equivalence import prove_equivalent
 HELD = {"clk": 0, "rst": 0, "out_ready": 1}
 FREE = ("in_data", "in_valid")
 STATE_SAMPLES = 64
+#: limits that make a proof nobody can finish "undecided" instead of endless: popcounts on
+#: carry chains (CCU2C adder trees against the AIG's compressor trees) are such a case
+SWEEP_SECONDS = 60.0
+OUTPUT_CONFLICTS = 20_000
+BDD_NODES = 500_000
+ABC_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
@@ -91,8 +97,8 @@ class FormalResult:
 @dataclass(frozen=True, eq=False)
 class _Window:
     """The two sides of one proof: netlist unrolled vs the reference, on shared inputs
-    ``[in_data per cycle, in_valid per cycle, state]``; outputs ``[ports..., out_valid,
-    in_ready per cycle]``."""
+    ``[in_data per cycle, in_valid per cycle, state, free x bits per cycle]``; outputs
+    ``[ports..., out_valid, in_ready per cycle]``."""
 
     netlist: AIG
     reference: AIG
@@ -105,11 +111,13 @@ def _window(nl: NetlistAig, copier: FrameCopier, ref: AIG, sidecar: Sidecar,
             prefix: int) -> _Window:
     latency, width = sidecar.latency, ref.num_inputs
     cycles = prefix + latency + 1
-    total = cycles * width + cycles + nl.num_latches
+    nfree = len(nl.free)
+    total = cycles * width + cycles + nl.num_latches + cycles * nfree
     b = AIGBuilder(total)
     data = b.inputs()[:cycles * width].reshape(cycles, width)
     valid = b.inputs()[cycles * width:cycles * (width + 1)]
-    state = b.inputs()[cycles * (width + 1):]
+    state = b.inputs()[cycles * (width + 1):cycles * (width + 1) + nl.num_latches]
+    free = b.inputs()[cycles * (width + 1) + nl.num_latches:].reshape(cycles, nfree)
     ready, outs = [], None
     for t in range(cycles):
         ports = np.zeros(nl.num_port_inputs, dtype=np.int64)
@@ -117,6 +125,7 @@ def _window(nl: NetlistAig, copier: FrameCopier, ref: AIG, sidecar: Sidecar,
             ports[nl.inputs[name]] = value
         ports[nl.inputs["in_data"]] = data[t]
         ports[nl.inputs["in_valid"]] = valid[t]
+        ports[nl.free] = free[t]
         outs, state = copier.frame(b, ports, state)
         ready.append(outs[nl.outputs["in_ready"]][0])
     port_lits, names = [], []
@@ -175,11 +184,13 @@ def prove_netlist(netlist: Path, family: str, sidecar: Sidecar, ref: AIG,
 def _decide(win: _Window, seconds: dict[str, float]) -> tuple[bool | None, dict, np.ndarray]:
     """Both oracles on one window; a disagreement is a bug of one of them, not a verdict."""
     start = time.perf_counter()
-    ours = prove_equivalent(win.netlist, win.reference)
+    ours = prove_equivalent(win.netlist, win.reference, time_limit=SWEEP_SECONDS,
+                            output_conflict_limit=OUTPUT_CONFLICTS,
+                            bdd_node_limit=BDD_NODES)
     seconds["sat"] = seconds.get("sat", 0.0) + time.perf_counter() - start
     oracles = {"SAT": {True: "proved", False: "refuted", None: "undecided"}[ours.equivalent]}
     start = time.perf_counter()
-    abc = abc_cec(win.netlist, win.reference)
+    abc = abc_cec(win.netlist, win.reference, timeout=ABC_SECONDS)
     seconds["abc"] = seconds.get("abc", 0.0) + time.perf_counter() - start
     if abc.checked:
         oracles["ABC cec"] = "proved" if abc.equivalent else "refuted"
@@ -203,14 +214,13 @@ def _replayable(nl, copier, ref, sidecar, win, bits, seconds) -> Counterexample:
             verdict, _, bits = _decide(win, seconds)
             if verdict is not True and bits is None:
                 break
-        cex = _counterexample(win, bits, prefix, nl.num_latches)
+        cex = _counterexample(win, bits, prefix)
         if cex.any_state:
             return cex
     return cex
 
 
-def _counterexample(win: _Window, bits: np.ndarray, prefix: int, latches: int
-                    ) -> Counterexample:
+def _counterexample(win: _Window, bits: np.ndarray, prefix: int) -> Counterexample:
     bits = np.asarray(bits, dtype=bool)
     c, w = win.cycles, win.width
     data, valid = bits[:c * w].reshape(c, w), bits[c * w:c * (w + 1)]
@@ -219,6 +229,47 @@ def _counterexample(win: _Window, bits: np.ndarray, prefix: int, latches: int
     rng = np.random.default_rng(0)
     trials = np.tile(bits, (STATE_SAMPLES, 1))
     trials[:, c * w:c * (w + 1)] = True  # the replay streams valid vectors
-    trials[:, c * (w + 1):] = rng.integers(0, 2, (STATE_SAMPLES, latches), dtype=bool)
+    at = c * (w + 1)
+    trials[:, at:] = rng.integers(0, 2, (STATE_SAMPLES, trials.shape[1] - at), dtype=bool)
     differs = (simulate(win.netlist, trials) != simulate(win.reference, trials)).any(axis=1)
     return Counterexample(data, valid, prefix, output, bool(differs.all()))
+
+
+def prove_build_netlist(build_dir: Path, netlist: Path | None = None,
+                        progress=None) -> FormalResult:
+    """:func:`prove_netlist` on a build (its ``board/`` netlist unless ``netlist``); on a
+    refutation, the counterexample is written as ``build_dir/counterexample/``."""
+    from ..fpga.netlist import netlist_family, netlist_sources
+    from .build_circuit import load_build
+    from .counterexample_sim import write_counterexample
+    from .image_rtl import is_streaming_build
+    from .rtl_sim import _find_design
+    from .seq_rtl import is_sequential_build
+
+    build_dir = Path(build_dir)
+    if is_sequential_build(build_dir) or is_streaming_build(build_dir):
+        raise GatecompError("--formal proves pipelined (one vector per clock) builds; a "
+                            "sequential or streaming build is verified by simulation")
+    path, _ = netlist_sources(build_dir, netlist)
+    family = netlist_family(build_dir, path)
+    if family is None:
+        raise GatecompError(f"{path.name} holds no iCE40 or ECP5 cells; --formal proves FPGA "
+                            f"netlists only")
+    _, sidecar = _find_design(build_dir)
+    ref = load_build(build_dir).aig
+    result = prove_netlist(path, family, sidecar, ref, progress)
+    if result.counterexample is not None:
+        write_counterexample(build_dir, sidecar, ref, result.counterexample)
+    return result
+
+
+def refusal(result: FormalResult, build_dir: Path) -> str:
+    """The one-line error of a netlist not proved: the counterexample and how to replay it."""
+    cex = result.counterexample
+    if cex is None:
+        return f"{result.netlist.name} not proved equal to the compiled circuit (undecided)"
+    state = "" if cex.any_state else " (it needs a particular register state)"
+    return (f"{result.netlist.name} differs from the compiled circuit: {cex.output} wrong "
+            f"{result.latency} cycles after input {cex.vector} (in_data bit 0 first, cycle "
+            f"{cex.prefix} of {len(cex.in_valid)}){state}; replay: gatecomp verify "
+            f"{Path(build_dir) / 'counterexample'} --netlist {result.netlist}")
