@@ -61,7 +61,7 @@ def sequence_features(encoding: ThermometerEncoding) -> Callable[[np.ndarray], n
 def train(output: str | Path | None = "mnist1d_recurrent.pt", state_dim: int = 96,
           step_widths: Sequence[int] = DEFAULT_STEP_WIDTHS,
           readout_widths: Sequence[int] = DEFAULT_READOUT_WIDTHS, tau: float = 8.0,
-          epochs: int = 40, batch_size: int = 128, lr: float = 0.05, seed: int = 0,
+          epochs: int = 80, batch_size: int = 128, lr: float = 0.05, seed: int = 0,
           threads: int | None = 2, log: Callable[[str], None] | None = print,
           samples_per_step: int = SAMPLES_PER_STEP) -> dict:
     """Train the recurrent MNIST-1D network and (unless ``output`` is None) save our checkpoint.
@@ -112,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--readout-widths", default=",".join(map(str, DEFAULT_READOUT_WIDTHS)),
                    help="comma-separated readout layer widths (last one divisible by 10)")
     p.add_argument("--tau", type=float, default=8.0, help="GroupSum temperature")
-    training.add_options(p, epochs=40, batch_size=128, lr=0.05)
+    training.add_options(p, epochs=80, batch_size=128, lr=0.05)
     p.add_argument("--samples-per-step", type=int, default=SAMPLES_PER_STEP,
                    help="signal samples fed per step (divides 40)")
     p.add_argument("--threads", type=int, default=2)
