@@ -120,8 +120,8 @@ def _check_warnings(log: str, top: str, models: str, inputs: set[str]) -> None:
     for line in log.splitlines():
         if not line.startswith("Warning:") and not line.startswith(f"{NETLIST_FILE}:"):
             continue
-        if line.startswith(f"{models}:"):
-            continue  # the vendor models' parse (tri-state I/O cells), not the netlist
+        if line.startswith(f"{models}:") or (models in line and NETLIST_FILE not in line):
+            continue  # the vendor models' own parse (tri-state I/O, RAM), not the netlist
         m = _UNDRIVEN.match(line)
         if m and m.group(1) == top and m.group(2) in inputs:
             continue
