@@ -104,7 +104,8 @@ STRONG_SCRIPT = (
 HEAVY_SCRIPT = f"cleanup,{_RESYN2},{_DC2},{_DC2},{_COMPRESS2RS},{_RESYN2},{_COMPRESS2RS}"
 
 #: ``--effort`` levels: (most ANDs, script) tiers, the first that fits the input is run. The
-#: strong scripts cost ~15-25 s per 100k ANDs on one core, so big nets get cheaper ones.
+#: strong script costs ~30-60 s per 100k ANDs on one core (EPFL multiplier, 27k ANDs: 16 s on
+#: this loaded machine), so big nets get cheaper ones.
 EFFORTS: dict[str, tuple[tuple[int | None, str], ...]] = {
     "fast": ((None, FAST_SCRIPT),),
     "default": ((300_000, STRONG_SCRIPT), (2_000_000, f"cleanup,{_RESYN2}"), (None, FAST_SCRIPT)),
