@@ -93,8 +93,7 @@ def netlist_to_aig(netlist: Path, top: str, family: str, timeout: float = 1800.0
         log = (work / "convert.log").read_text(errors="replace") if \
             (work / "convert.log").is_file() else proc.stdout + proc.stderr
         if proc.returncode != 0:
-            raise GatecompError(f"Yosys could not read {netlist.name} as an AIG: "
-                                f"{_first_error(log + proc.stderr)}")
+            raise GatecompError(_failure(netlist, log + proc.stderr))
         inputs = _port_inputs(work / MAP_FILE)
         _check_warnings(log, top, models, set(inputs))
         latched = read_latched_aiger(work / AIGER_FILE)
@@ -104,6 +103,18 @@ def netlist_to_aig(netlist: Path, top: str, family: str, timeout: float = 1800.0
     free = np.setdiff1d(np.arange(ports), named)
     return NetlistAig(latched.step, latched.num_latches, ins, outs, free,
                       time.perf_counter() - start)
+
+
+def _failure(netlist: Path, log: str) -> str:
+    """The one-line refusal for a failed conversion (the select assertions named)."""
+    error = _first_error(log)
+    if "selection is not empty" in error and "w:clk" in error:
+        return (f"{netlist.name}: a flip-flop is not clocked by clk (rising edge); not "
+                f"provable here ({error})")
+    if "selection is not empty" in error:
+        return (f"{netlist.name}: a cell is left that is no AND, NOT or rising-edge "
+                f"flip-flop after mapping the vendor models ({error})")
+    return f"Yosys could not read {netlist.name} as an AIG: {error}"
 
 
 def _first_error(log: str) -> str:

@@ -126,3 +126,47 @@ def test_digits_netlist_is_proved(tmp_path, device):
     latency = int(re.search(r'"latency": (\d+)', (out / "rtl" / "d.json").read_text())[1])
     assert latency > 0
     _proved(_run("verify", out, "--netlist", "--formal"), latency)
+
+
+_TINY = """module t(input clk, input a, input b, output q, output y);
+  wire w;
+  SB_LUT4 #(.LUT_INIT(16'h8888)) l (.I0(a), .I1(b), .I2(1'b0), .I3(1'b0), .O(y));
+  SB_DFF f (.C(%s), .D(%s), .Q(q));
+endmodule
+"""
+
+
+@pytest.mark.parametrize("clock, data, why", [
+    # an undriven net would be read as a free input; a flip-flop clocked by data, not clk
+    ("clk", "w", r"not trusted: Warning: Treating undriven bit t\."),
+    ("a", "b", r"t\.v: a flip-flop is not clocked by clk"),
+])
+def test_untrusted_conversions_are_refused(tmp_path, clock, data, why):
+    from gatecomp.errors import GatecompError
+    from gatecomp.fpga.netlist_aig import netlist_to_aig
+
+    path = tmp_path / "t.v"
+    path.write_text(_TINY % (clock, data))
+    with pytest.raises(GatecompError, match=why):
+        netlist_to_aig(path, "t", "ice40")
+
+
+def test_tiny_netlist_reads_as_the_cell_models_say(tmp_path):
+    """SB_LUT4 INIT 8888 is I0 & I1 (bit I3 I2 I1 I0 of the address), by simulation."""
+    import numpy as np
+
+    from gatecomp.aig import simulate
+    from gatecomp.fpga.netlist_aig import netlist_to_aig
+
+    path = tmp_path / "t.v"
+    path.write_text(_TINY % ("clk", "a"))
+    nl = netlist_to_aig(path, "t", "ice40")
+    assert nl.num_latches == 1
+    x = np.zeros((4, nl.step.num_inputs), dtype=bool)
+    for k, (a, b) in enumerate([(0, 0), (0, 1), (1, 0), (1, 1)]):
+        x[k, nl.inputs["a"][0]], x[k, nl.inputs["b"][0]] = a, b
+        x[k, -1] = k % 2  # the flip-flop's state
+    out = simulate(nl.step, x)
+    assert out[:, nl.outputs["y"][0]].tolist() == [False, False, False, True]
+    assert out[:, nl.outputs["q"][0]].tolist() == [False, True, False, True]  # Q = state
+    assert out[:, -1].tolist() == [False, False, True, True]  # next state = D = a
