@@ -19,12 +19,10 @@ was made with the defaults::
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from gatecomp.frontends.recurrent import save_recurrent
 from gatecomp.nn import (
@@ -32,10 +30,10 @@ from gatecomp.nn import (
     MNIST1D_SPLIT,
     MNIST1D_THRESHOLDS,
     ThermometerEncoding,
-    load_split,
     training,
 )
-from gatecomp.nn.recurrent import RecurrentLogic, rows_as_steps
+from gatecomp.nn.recurrent import rows_as_steps
+from gatecomp.nn.recurrent_training import RecurrentRecipe, train_recurrent, widths
 
 SAMPLES_PER_STEP = 4  # 10 steps
 DEFAULT_STEP_WIDTHS = (192,)
@@ -70,37 +68,17 @@ def train(output: str | Path | None = "mnist1d_recurrent.pt", state_dim: int = 9
     test accuracy, gates, state width, steps, epochs, seconds.
     """
     log = log or (lambda _msg: None)
-    training.seed_torch(seed, threads)
     if MNIST1D_LENGTH % samples_per_step:
         raise ValueError(f"{samples_per_step} samples a step do not divide {MNIST1D_LENGTH}")
     steps = MNIST1D_LENGTH // samples_per_step
     encoding = step_encoding(samples_per_step)
-    x_tr, y_tr, x_te, y_te = training.split_tensors(load_split(MNIST1D_SPLIT),
-                                                    sequence_features(encoding))
-    model = RecurrentLogic(encoding.width, state_dim, step_widths, readout_widths, 10, tau,
-                           learn_init=True, seed=seed, init="residual")
-    report = training.progress(log, "discrete", training.accuracy, model, (x_tr, y_tr),
-                               (x_te, y_te))
-    start = time.perf_counter()
-    training.fit(model, x_tr, y_tr, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
-                 report=report, every=5)
-    model.train()
-    with torch.no_grad():
-        relaxed = int((model(x_te).argmax(-1) == y_te).sum()) / len(y_te)
-    model.eval()
-    gates = sum(m.out_dim for m in (*model.step, *model.readout))
-    metrics = {"test_accuracy": training.accuracy(model, x_te, y_te),
-               "train_accuracy": training.accuracy(model, x_tr, y_tr),
-               "relaxed_test_accuracy": relaxed, "test_samples": len(y_te),
-               "logic_gates": int(gates), "state_width": state_dim, "steps": steps,
-               "epochs": epochs, "train_seconds": round(time.perf_counter() - start, 1)}
-    config = {"state_dim": state_dim, "step_widths": list(step_widths),
-              "readout_widths": list(readout_widths), "tau": tau, "epochs": epochs,
-              "batch_size": batch_size, "lr": lr, "seed": seed, "init": "residual",
-              "learn_init": True, "optimizer": "Adam", "torch": str(torch.__version__)}
-    return training.log_and_save(metrics, output, log, save_recurrent, model.eval(),
+    recipe = RecurrentRecipe(state_dim, widths(step_widths), widths(readout_widths), tau, epochs,
+                             batch_size, lr, seed)
+    run = train_recurrent(MNIST1D_SPLIT, encoding.width, steps, sequence_features(encoding),
+                          recipe, threads, log)
+    return training.log_and_save(run.metrics, output, log, save_recurrent, run.model,
                                  steps=steps, encoding=encoding, dataset=MNIST1D_SPLIT,
-                                 training=config)
+                                 training=run.config)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
