@@ -360,15 +360,8 @@ def verify(build_dir: Path, sim: str, vectors, backpressure: bool, netlist, form
     if uart:
         _verify_uart(build_dir, sim, vectors, backpressure, netlist, baud, timeout_cycles, port)
         return
-    extra: list[Path] = []
-    if netlist is not None:
-        from .fpga.netlist import netlist_sources
-        netlist, extra = netlist_sources(build_dir, Path(netlist) if netlist else None)
-    _progress(f"simulating {netlist or build_dir} with {sim} ...")
-    res = run_rtl_verify(build_dir, sim=sim, vectors=vectors, netlist=netlist,
-                         backpressure=backpressure, extra_sources=extra)
-    click.echo(res.summary())
-    res.raise_on_failure()
+    _verify_simulated(run_rtl_verify, "simulating {} with {}", build_dir, sim, vectors,
+                      backpressure, netlist)
 
 
 def _verify_formal(build_dir: Path, netlist, simulation_options) -> None:
@@ -388,13 +381,21 @@ def _verify_images(build_dir: Path, sim: str, vectors, backpressure: bool, netli
     """A streaming (--conv streaming) build: whole images, pixel by pixel, through its RTL."""
     from .verify.image_rtl import run_image_verify
 
+    _verify_simulated(run_image_verify, "streaming the images of {} through {}", build_dir, sim,
+                      vectors, backpressure, netlist)
+
+
+def _verify_simulated(run, message: str, build_dir: Path, sim: str, vectors,
+                      backpressure: bool, netlist) -> None:
+    """One regression ``run`` on the RTL, or on a netlist (``--netlist [FILE]``, the board's
+    cell models added), its summary printed; ``message`` names the design and simulator."""
     extra: list[Path] = []
     if netlist is not None:
         from .fpga.netlist import netlist_sources
         netlist, extra = netlist_sources(build_dir, Path(netlist) if netlist else None)
-    _progress(f"streaming the images of {netlist or build_dir} through {sim} ...")
-    res = run_image_verify(build_dir, sim=sim, vectors=vectors, netlist=netlist,
-                           backpressure=backpressure, extra_sources=extra)
+    _progress(message.format(netlist or build_dir, sim) + " ...")
+    res = run(build_dir, sim=sim, vectors=vectors, netlist=netlist, backpressure=backpressure,
+              extra_sources=extra)
     click.echo(res.summary())
     res.raise_on_failure()
 
