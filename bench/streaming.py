@@ -32,21 +32,12 @@ DEVICE_LUTS = 83640  # LFE5U-85F
 def make_model(path: Path) -> None:
     # bench/torchlogix.py (this script's folder is sys.path[0]) would shadow the library
     sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+    sys.path.insert(0, str(ROOT))
     import torch
 
-    from gatecomp.frontends.dlgn.torchlogix_import import import_torchlogix
+    from tests.torchlogix_models import cifar10_small
 
-    import_torchlogix()
-    import torchlogix.models as zoo
-
-    torch.manual_seed(0)
-    model = zoo.ClgnCifar10Small(thresholds=torch.tensor([[0.25, 0.5, 0.75]] * 3),
-                                 binarization="fixed", binarization_kwargs={},
-                                 connections_kwargs={})
-    with torch.no_grad():
-        for p in model.parameters():
-            p.copy_(torch.randn_like(p))
-    torch.save(model.eval(), path)
+    torch.save(cifar10_small(), path)
 
 
 def run(cmd: list[str], log: Path) -> tuple[int, float]:

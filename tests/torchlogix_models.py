@@ -45,6 +45,21 @@ def randomize(model: nn.Module, seed: int, scale: float = 1.0) -> nn.Module:
     return model.eval()
 
 
+def cifar10_small() -> nn.Module:
+    """torchlogix's zoo ``ClgnCifar10Small`` (about 0.9 M gates), fixed 3-level thresholds,
+    wiring and weights from ``torch.manual_seed(0)`` (no CIFAR data offline), in eval mode."""
+    import torchlogix.models as zoo
+
+    torch.manual_seed(0)
+    model = zoo.ClgnCifar10Small(thresholds=torch.tensor([[0.25, 0.5, 0.75]] * 3),
+                                 binarization="fixed", binarization_kwargs={},
+                                 connections_kwargs={})
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.randn_like(p))
+    return model.eval()
+
+
 def bits_of(shape: tuple[int, ...]) -> Features:
     """Random 0/1 float inputs of ``shape`` (without batch)."""
     return lambda rng, n: torch.from_numpy(rng.integers(0, 2, (n, *shape)).astype(np.float32))

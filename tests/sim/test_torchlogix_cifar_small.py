@@ -24,17 +24,11 @@ def test_clgn_cifar10_small_compiles_and_matches_torchlogix(tmp_path):
     tlx = import_torchlogix()
     if tlx is None:
         pytest.skip("torchlogix is not installed")
-    import torchlogix.models as zoo
+    from tests.torchlogix_models import cifar10_small
 
-    torch.manual_seed(0)
-    model = zoo.ClgnCifar10Small(thresholds=torch.tensor([[0.25, 0.5, 0.75]] * 3),
-                                 binarization="fixed", binarization_kwargs={},
-                                 connections_kwargs={})
-    with torch.no_grad():
-        for p in model.parameters():
-            p.copy_(torch.randn_like(p))
+    model = cifar10_small()
     path = tmp_path / "cifar_small.pt"
-    torch.save(model.eval(), path)
+    torch.save(model, path)
     build = tmp_path / "net"
     result = compile_model(path, build, CompileOptions(max_vectors=100, prove=False))
     report = json.loads((build / "report.json").read_text())
